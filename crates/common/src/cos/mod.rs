@@ -1,0 +1,1 @@
+//! Tencent COS request signing (being written).
