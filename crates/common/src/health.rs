@@ -1,1 +1,97 @@
-//! health
+//! `/healthz` (the process answers) and `/readyz` (its backend answers) for every service.
+//!
+//! Both reply in the envelope: `{"code":0,"msg":"ok","data":{}}`; a failed readiness check is
+//! HTTP 503 `{"code":-1,"msg":"<backend> unavailable","data":{}}` and its cause goes to the log,
+//! never to the client.
+
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+
+use crate::envelope::{Empty, Envelope};
+
+/// A boxed readiness probe result.
+pub type ProbeFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// What `/readyz` checks: the service's backend, by a cheap real request.
+pub trait Readiness: Send + Sync + 'static {
+    /// The backend's name for the failure message (`storage`, `redis`, `mysql`…).
+    fn backend(&self) -> &'static str;
+    /// Ask the backend; `Err` carries the cause for the log.
+    fn probe(&self) -> ProbeFuture;
+}
+
+/// Register `GET /healthz` and `GET /readyz` (at the root, outside the routed `/applet` paths).
+pub fn configure(cfg: &mut web::ServiceConfig, readiness: Arc<dyn Readiness>) {
+    cfg.app_data(web::Data::new(ReadinessData(readiness)))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+/// Holder so the trait object can live in actix app data.
+struct ReadinessData(Arc<dyn Readiness>);
+
+async fn healthz() -> Envelope {
+    Envelope::ok("ok", Empty {})
+}
+
+async fn readyz(readiness: web::Data<ReadinessData>) -> HttpResponse {
+    let readiness = &readiness.0;
+    match readiness.probe().await {
+        Ok(()) => Envelope::ok("ok", Empty {}).into_response(StatusCode::OK),
+        Err(cause) => {
+            log::warn!("readiness: {} unavailable: {cause}", readiness.backend());
+            Envelope::failed(format!("{} unavailable", readiness.backend()), Empty {})
+                .into_response(StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::{App, test};
+
+    struct Fixed(Result<(), String>);
+
+    impl Readiness for Fixed {
+        fn backend(&self) -> &'static str {
+            "storage"
+        }
+        fn probe(&self) -> ProbeFuture {
+            let result = self.0.clone();
+            Box::pin(async move { result })
+        }
+    }
+
+    async fn get(readiness: Fixed, path: &str) -> (StatusCode, String) {
+        let app =
+            test::init_service(App::new().configure(|cfg| configure(cfg, Arc::new(readiness))))
+                .await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+        let status = response.status();
+        let body = test::read_body(response).await;
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[actix_web::test]
+    async fn healthz_answers_without_asking_the_backend() {
+        let (status, body) = get(Fixed(Err("down".into())), "/healthz").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, r#"{"code":0,"msg":"ok","data":{}}"#);
+    }
+
+    #[actix_web::test]
+    async fn readyz_reports_a_failing_backend_without_its_cause() {
+        let (status, body) = get(Fixed(Err("secret-host:1234 refused".into())), "/readyz").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body, r#"{"code":-1,"msg":"storage unavailable","data":{}}"#);
+    }
+
+    #[actix_web::test]
+    async fn readyz_is_ok_when_the_backend_answers() {
+        let (status, _) = get(Fixed(Ok(())), "/readyz").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}

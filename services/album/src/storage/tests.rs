@@ -1,0 +1,217 @@
+//! Unit tests of [`Storage`] on the in-memory store (the real S3 server is exercised by the
+//! integration tests in `services/album/tests/api`).
+
+use std::{convert::Infallible, sync::Arc};
+
+use bytes::Bytes;
+use futures_util::stream;
+use object_store::{PutPayload, memory::InMemory};
+
+use super::*;
+use crate::storage::writer::WriteError;
+
+const MIB: u64 = 1024 * 1024;
+
+fn storage(max_file_size: u64, multipart_threshold: u64) -> Storage {
+    Storage {
+        store: Arc::new(InMemory::new()),
+        folder: Folder::new("/photos/"),
+        public: PublicBase::Fixed("http://cdn.example.com/album/".into()),
+        content_type_attribute: true,
+        max_file_size,
+        multipart_threshold,
+    }
+}
+
+/// A JPEG-sniffing body of `len` bytes (JPEG magic, then filler), in 64 KiB chunks.
+fn jpeg_chunks(len: usize) -> Vec<Bytes> {
+    let mut bytes = vec![0xAB_u8; len];
+    bytes[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    bytes
+        .chunks(64 * 1024)
+        .map(Bytes::copy_from_slice)
+        .collect()
+}
+
+fn ok_stream(
+    chunks: Vec<Bytes>,
+) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Unpin {
+    stream::iter(chunks.into_iter().map(Ok))
+}
+
+async fn stored_keys(storage: &Storage) -> Vec<String> {
+    storage.keys_under("").await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_small_jpeg_is_stored_whole_under_a_new_key() -> anyhow::Result<()> {
+    let storage = storage(5 * MIB, 8 * MIB);
+    let chunks = jpeg_chunks(300_000);
+    let expected: Vec<u8> = chunks.concat();
+    let stored = storage
+        .write_image(ok_stream(chunks), None, |kind| storage.new_key(kind))
+        .await?;
+    assert_eq!(stored.kind, ImageKind::Jpeg);
+    assert_eq!(stored.size, 300_000);
+    assert!(stored.key.starts_with("photos/") && stored.key.ends_with(".jpg"));
+    let bytes = storage.get(&stored.key).await?.bytes().await?;
+    assert_eq!(bytes.as_ref(), expected.as_slice());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_large_image_goes_through_a_multipart_upload() -> anyhow::Result<()> {
+    let storage = storage(20 * MIB, 5 * MIB);
+    let chunks = jpeg_chunks(12 * MIB as usize + 123);
+    let expected: Vec<u8> = chunks.concat();
+    let stored = storage
+        .write_image(ok_stream(chunks), None, |kind| storage.new_key(kind))
+        .await?;
+    let bytes = storage.get(&stored.key).await?.bytes().await?;
+    assert_eq!(bytes.len(), expected.len());
+    assert!(bytes.as_ref() == expected.as_slice());
+    Ok(())
+}
+
+#[tokio::test]
+async fn text_is_refused_before_anything_is_written() {
+    let storage = storage(5 * MIB, 8 * MIB);
+    let body = ok_stream(vec![Bytes::from_static(
+        b"definitely not an image, just text",
+    )]);
+    let result = storage
+        .write_image(body, None, |kind| storage.new_key(kind))
+        .await;
+    assert!(matches!(result, Err(WriteError::NotImage)), "{result:?}");
+    assert!(stored_keys(&storage).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_signed_type_must_match_the_bytes() {
+    let storage = storage(5 * MIB, 8 * MIB);
+    let result = storage
+        .write_image(ok_stream(jpeg_chunks(1000)), Some(ImageKind::Png), |kind| {
+            storage.new_key(kind)
+        })
+        .await;
+    assert!(matches!(result, Err(WriteError::NotImage)), "{result:?}");
+}
+
+#[tokio::test]
+async fn one_byte_over_the_limit_stores_nothing() {
+    let storage = storage(MIB, 8 * MIB);
+    let result = storage
+        .write_image(ok_stream(jpeg_chunks(MIB as usize + 1)), None, |kind| {
+            storage.new_key(kind)
+        })
+        .await;
+    assert!(matches!(result, Err(WriteError::TooLarge { limit }) if limit == MIB));
+    assert!(stored_keys(&storage).await.is_empty());
+}
+
+#[tokio::test]
+async fn exactly_the_limit_is_accepted() -> anyhow::Result<()> {
+    let storage = storage(MIB, 8 * MIB);
+    storage
+        .write_image(ok_stream(jpeg_chunks(MIB as usize)), None, |kind| {
+            storage.new_key(kind)
+        })
+        .await?;
+    assert_eq!(stored_keys(&storage).await.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_oversized_multipart_upload_is_aborted() {
+    let storage = storage(7 * MIB, 5 * MIB);
+    let result = storage
+        .write_image(ok_stream(jpeg_chunks(9 * MIB as usize)), None, |kind| {
+            storage.new_key(kind)
+        })
+        .await;
+    assert!(
+        matches!(result, Err(WriteError::TooLarge { .. })),
+        "{result:?}"
+    );
+    assert!(stored_keys(&storage).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_broken_stream_mid_multipart_stores_nothing() {
+    let storage = storage(20 * MIB, 5 * MIB);
+    let mut items: Vec<Result<Bytes, String>> =
+        jpeg_chunks(6 * MIB as usize).into_iter().map(Ok).collect();
+    items.push(Err("connection reset by peer".to_owned()));
+    let result = storage
+        .write_image(stream::iter(items), None, |kind| storage.new_key(kind))
+        .await;
+    assert!(matches!(result, Err(WriteError::Stream(_))), "{result:?}");
+    assert!(stored_keys(&storage).await.is_empty());
+}
+
+#[tokio::test]
+async fn list_is_newest_first_and_only_images_in_the_folder() -> anyhow::Result<()> {
+    let storage = storage(5 * MIB, 8 * MIB);
+    for key in [
+        "photos/1700000000001-a.jpg",
+        "photos/1700000000002-b.png",
+        "photos/1700000000003-c.PNG",
+        "photos/notes.txt",
+        "photos/deeper/1700000000009-z.jpg",
+        "elsewhere/1700000000010-y.jpg",
+    ] {
+        storage
+            .store
+            .put(&Path::from(key), PutPayload::from_static(b"x"))
+            .await?;
+    }
+    let keys = storage.list_newest(100).await?;
+    // Written in upload order: modification time and key (upload ms) agree on the order.
+    assert_eq!(
+        keys,
+        [
+            "photos/1700000000003-c.PNG",
+            "photos/1700000000002-b.png",
+            "photos/1700000000001-a.jpg"
+        ]
+    );
+    assert_eq!(storage.list_newest(2).await?.len(), 2);
+    Ok(())
+}
+
+#[test]
+fn image_urls_encode_each_segment() {
+    let storage = storage(MIB, 8 * MIB);
+    let origin = Origin {
+        scheme: "https".into(),
+        host: "example.com".into(),
+    };
+    assert_eq!(
+        storage.image_url("photos/猫 1.jpg", &origin),
+        "http://cdn.example.com/album/photos/%E7%8C%AB%201.jpg"
+    );
+    assert_eq!(storage.url_path_prefix(), "/album/");
+}
+
+#[test]
+fn served_urls_use_the_request_origin() {
+    let mut storage = storage(MIB, 8 * MIB);
+    storage.public = PublicBase::Served {
+        path: "/applet/album/files/".into(),
+    };
+    let origin = Origin {
+        scheme: "http".into(),
+        host: "127.0.0.1:8080".into(),
+    };
+    assert_eq!(
+        storage.image_url("1-a.png", &origin),
+        "http://127.0.0.1:8080/applet/album/files/1-a.png"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_missing_key_succeeds() -> anyhow::Result<()> {
+    let storage = storage(MIB, 8 * MIB);
+    storage.delete("photos/nothing-here.jpg").await?;
+    Ok(())
+}
