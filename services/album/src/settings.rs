@@ -129,8 +129,10 @@ pub struct StorageSettings {
     /// Serve `GET {base}/album/files/{key}` from the store. Defaults to on for `local` and
     /// `memory`, whose files have no other public URL.
     pub serve_files: Option<bool>,
-    /// Seconds before a storage request is abandoned.
+    /// Seconds before a storage request is abandoned (also the budget for its retries).
     pub request_timeout_secs: u64,
+    /// Retries of a failed storage request (transient errors only), with backoff.
+    pub max_retries: usize,
 }
 
 impl Default for StorageSettings {
@@ -142,6 +144,7 @@ impl Default for StorageSettings {
             path_style: false,
             serve_files: None,
             request_timeout_secs: 30,
+            max_retries: 3,
         }
     }
 }

@@ -21,9 +21,6 @@ pub const MSG_NOT_IMAGE: &str = "仅jpg/png格式";
 /// `msg` when anything else fails.
 pub const MSG_FAILED: &str = "图片上传失败，请稍候再试";
 
-/// Bytes of non-`image` fields we read past before giving up: the client sends none.
-const OTHER_FIELDS_LIMIT: u64 = 64 * 1024;
-
 /// `data` of a successful upload.
 #[derive(Debug, Serialize)]
 pub struct Uploaded {
@@ -53,7 +50,9 @@ pub async fn upload(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let storage = &state.storage;
-    let mut other_bytes: u64 = 0;
+    // Other fields are read past (the client sends none); together they may be as large as
+    // one image before we stop reading.
+    let mut other_budget = storage.max_file_size();
     loop {
         let mut field = match multipart.next().await {
             None => return failed(MSG_BAD_PARAMS),
@@ -61,9 +60,9 @@ pub async fn upload(
             Some(Err(error)) => return multipart_failure(&error),
         };
         if field.name() != Some("image") {
-            match drain(&mut field, OTHER_FIELDS_LIMIT - other_bytes).await {
-                Some(read) => other_bytes += read,
-                None => return failed(MSG_FAILED),
+            match drain(&mut field, other_budget).await {
+                Some(read) => other_budget -= read,
+                None => return failed(MSG_BAD_PARAMS),
             }
             continue;
         }

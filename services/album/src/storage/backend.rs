@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use object_store::{
-    ClientOptions, ObjectStore, aws::AmazonS3Builder, local::LocalFileSystem, memory::InMemory,
+    BackoffConfig, ClientOptions, ObjectStore, RetryConfig, aws::AmazonS3Builder,
+    local::LocalFileSystem, memory::InMemory,
 };
 use secrecy::ExposeSecret;
 use weapp_common::cos::{Credentials, Endpoint};
@@ -114,6 +115,11 @@ fn build_s3(settings: &Settings) -> anyhow::Result<Built> {
         .with_virtual_hosted_style_request(!path_style)
         .with_allow_http(scheme == "http")
         .with_client_options(options)
+        .with_retry(RetryConfig {
+            backoff: BackoffConfig::default(),
+            max_retries: settings.storage.max_retries,
+            retry_timeout: settings.storage_timeout(),
+        })
         .build()
         .context("configuring the S3 client")?;
     let s3 = Arc::new(s3);

@@ -1,0 +1,268 @@
+//! Spawning the album against the real S3 server, an independent S3 client to look behind it,
+//! and the photo fixtures.
+
+use std::{path::PathBuf, sync::Arc};
+
+use album::{
+    Application,
+    settings::{Backend, Settings},
+};
+use futures_util::TryStreamExt;
+use object_store::{ObjectStore, ObjectStoreExt, aws::AmazonS3, aws::AmazonS3Builder, path::Path};
+use rand::{Rng, distr::Alphanumeric};
+use secrecy::SecretString;
+
+/// How to reach the test S3 server: `WEAPP_TEST_S3_*`, else the local stack's files.
+pub struct S3Target {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// A variable from the environment, else from `.run/s3-credentials.env` written by `scripts/up`.
+fn setting(name: &str, credentials_file_name: &str, default: &str) -> String {
+    if let Ok(value) = std::env::var(name)
+        && !value.is_empty()
+    {
+        return value;
+    }
+    let file = workspace_root().join(".run/s3-credentials.env");
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                line.strip_prefix(&format!("{credentials_file_name}="))
+                    .map(|value| value.trim().trim_matches('"').to_owned())
+            })
+        })
+        .unwrap_or_else(|| default.to_owned())
+}
+
+impl S3Target {
+    pub fn from_env() -> Self {
+        Self {
+            endpoint: setting("WEAPP_TEST_S3_ENDPOINT", "-", "http://127.0.0.1:8333"),
+            bucket: setting("WEAPP_TEST_S3_BUCKET", "-", "album"),
+            region: setting("WEAPP_TEST_S3_REGION", "-", "us-east-1"),
+            access_key: setting("WEAPP_TEST_S3_ACCESS_KEY", "WEAPP_S3_ACCESS_KEY", ""),
+            secret_key: setting("WEAPP_TEST_S3_SECRET_KEY", "WEAPP_S3_SECRET_KEY", ""),
+        }
+    }
+
+    /// An S3 client independent of the album's code, to see what really is in the bucket.
+    pub fn client(&self) -> Arc<AmazonS3> {
+        let store = AmazonS3Builder::new()
+            .with_endpoint(&self.endpoint)
+            .with_bucket_name(&self.bucket)
+            .with_region(&self.region)
+            .with_access_key_id(&self.access_key)
+            .with_secret_access_key(&self.secret_key)
+            .with_allow_http(true)
+            .build();
+        match store {
+            Ok(store) => Arc::new(store),
+            Err(error) => panic!("cannot configure the test S3 client: {error}"),
+        }
+    }
+}
+
+/// A running album and what the test needs around it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub s3: Arc<AmazonS3>,
+    pub target: S3Target,
+    /// The test's own folder, e.g. `t-Ab12Cd34Ef/` (key prefix).
+    pub prefix: String,
+}
+
+pub fn random_name(len: usize) -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// Settings for an album on the test S3 server with a fresh folder.
+pub fn s3_settings(target: &S3Target, prefix: &str) -> Settings {
+    let mut settings = Settings {
+        port: 0,
+        workers: 1,
+        ..Settings::default()
+    };
+    settings.storage.backend = Backend::S3;
+    settings.storage.endpoint = target.endpoint.clone();
+    settings.storage.path_style = true;
+    settings.cos.bucket = target.bucket.clone();
+    settings.cos.region = target.region.clone();
+    settings.cos.secret_id = target.access_key.clone();
+    settings.cos.secret_key = SecretString::from(target.secret_key.clone());
+    settings.cos.folder = format!("/{prefix}");
+    settings
+}
+
+/// Start the album on the S3 server; `adjust` changes settings first.
+pub async fn spawn_app(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    weapp_common::logging::init();
+    let target = S3Target::from_env();
+    assert!(
+        !target.access_key.is_empty(),
+        "no S3 credentials: run scripts/up (or scripts/test), or set WEAPP_TEST_S3_*"
+    );
+    let prefix = format!("t-{}/", random_name(10));
+    let mut settings = s3_settings(&target, &prefix);
+    adjust(&mut settings);
+    let settings = settings.validate().unwrap_or_else(|e| panic!("{e}"));
+    let app = Application::build(&settings).unwrap_or_else(|e| panic!("{e:#}"));
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        s3: target.client(),
+        target,
+        prefix,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Keys really stored under this test's folder.
+    pub async fn stored_keys(&self) -> Vec<String> {
+        let prefix = Path::from(self.prefix.trim_end_matches('/'));
+        self.s3
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("listing the bucket failed: {e}"))
+    }
+
+    /// Put an object directly (behind the album's back).
+    pub async fn put_raw(&self, key: &str, bytes: &'static [u8]) {
+        self.s3
+            .put(&Path::from(key), bytes.into())
+            .await
+            .unwrap_or_else(|e| panic!("direct put failed: {e}"));
+    }
+
+    /// `POST /applet/album/upload` with `bytes` as multipart field `field`.
+    pub async fn upload_as(
+        &self,
+        field: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> serde_json::Value {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+        let form = reqwest::multipart::Form::new().part(field.to_owned(), part);
+        let response = self
+            .http
+            .post(self.url("/applet/album/upload"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("upload request failed: {e}"));
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub async fn upload(&self, file_name: &str) -> serde_json::Value {
+        self.upload_as("image", file_name, photo(file_name)).await
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} failed: {e}"));
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    pub async fn list(&self) -> Vec<String> {
+        let (status, body) = self.get_json("/applet/album/list").await;
+        assert_eq!(status, 200);
+        assert_eq!(body["code"], 0, "{body}");
+        serde_json::from_value(body["data"].clone()).unwrap_or_else(|e| panic!("{e}: {body}"))
+    }
+
+    pub async fn delete_json(&self, body: serde_json::Value) -> serde_json::Value {
+        self.http
+            .post(self.url("/applet/album/delete"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Drop for TestApp {
+    /// Remove the test's folder from the bucket, even when the test failed.
+    fn drop(&mut self) {
+        let s3 = Arc::clone(&self.s3);
+        let prefix = Path::from(self.prefix.trim_end_matches('/'));
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let keys: Vec<_> = s3
+                    .list(Some(&prefix))
+                    .map_ok(|meta| meta.location)
+                    .try_collect()
+                    .await?;
+                for key in keys {
+                    s3.delete(&key).await?;
+                }
+                Ok::<_, object_store::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        });
+        if let Ok(Err(error)) = cleanup.join() {
+            eprintln!("cleanup of {} failed: {error}", self.prefix);
+        }
+    }
+}
+
+/// A fixture photo's bytes (`tests/fixtures/photos`).
+pub fn photo(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/photos")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// The `filepath` the original client sends to delete an image: the URL path
+/// (`'/' + url.split('/').slice(3).join('/')`, `spec/originals.md` §1.2).
+pub fn client_filepath(url: &str) -> String {
+    format!("/{}", url.split('/').skip(3).collect::<Vec<_>>().join("/"))
+}
+
+/// `data.imgUrl` of an upload reply.
+pub fn img_url(reply: &serde_json::Value) -> String {
+    reply["data"]["imgUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no imgUrl in {reply}"))
+        .to_owned()
+}

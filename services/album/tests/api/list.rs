@@ -1,0 +1,107 @@
+//! `GET /applet/album/list` on the real S3 server.
+
+use crate::helpers::{img_url, spawn_app};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_folder_lists_no_urls() {
+    let app = spawn_app(|_| {}).await;
+    let (status, body) = app.get_json("/applet/album/list").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({"code":0,"msg":"ok","data":[]}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_listed_newest_first() {
+    let app = spawn_app(|_| {}).await;
+    let mut urls = Vec::new();
+    for name in ["rocket.jpg", "chelsea.png", "chelsea-small.jpg"] {
+        urls.push(img_url(&app.upload(name).await));
+    }
+    urls.reverse();
+    assert_eq!(app.list().await, urls);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_jpg_and_png_objects_directly_in_the_folder_are_listed() {
+    let app = spawn_app(|_| {}).await;
+    let prefix = app.prefix.clone();
+    app.put_raw(&format!("{prefix}notes.txt"), b"text").await;
+    app.put_raw(&format!("{prefix}1700000000000-UPPER.JPG"), b"x")
+        .await;
+    app.put_raw(&format!("{prefix}nested/1700000000001-a.jpg"), b"x")
+        .await;
+    let listed = app.list().await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].ends_with("/1700000000000-UPPER.JPG"),
+        "{listed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_is_capped_by_config() {
+    let app = spawn_app(|settings| settings.list.max_keys = 2).await;
+    for name in ["rocket.jpg", "chelsea.png", "chelsea-small.jpg"] {
+        app.upload(name).await;
+    }
+    assert_eq!(app.list().await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_is_strict_and_case_sensitive() {
+    let app = spawn_app(|_| {}).await;
+    for path in [
+        "/applet/album/list/",
+        "/applet/album/List",
+        "/applet/Album/list",
+        "/album/list",
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(
+            body,
+            serde_json::json!({"code":-1,"msg":"not found","data":{}}),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_gets_the_envelope() {
+    let app = spawn_app(|_| {}).await;
+    let response = app
+        .http
+        .post(app.url("/applet/album/list"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), 405);
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    assert_eq!(
+        body,
+        serde_json::json!({"code":-1,"msg":"method not allowed","data":{}})
+    );
+    let (status, _) = app.get_json("/applet/album/upload").await;
+    assert_eq!(status, 405);
+    let (status, _) = app.get_json("/applet/album/delete").await;
+    assert_eq!(status, 405);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_are_compact_utf8_json() {
+    let app = spawn_app(|_| {}).await;
+    let response = app
+        .http
+        .get(app.url("/applet/album/list"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert_eq!(
+        response.text().await.unwrap_or_default(),
+        r#"{"code":0,"msg":"ok","data":[]}"#
+    );
+}

@@ -1,0 +1,14 @@
+//! Integration tests of the album against a real S3 server (SeaweedFS started by
+//! `scripts/up` / `scripts/test`) and the local filesystem backend.
+//!
+//! One test binary (`../shared/STYLE.md`): each test spawns the album on port 0 with its own
+//! folder (key prefix) in the test bucket and removes that prefix when it ends.
+
+mod delete;
+mod direct;
+mod health;
+mod helpers;
+mod list;
+mod local;
+mod openapi;
+mod upload;
