@@ -1,0 +1,1 @@
+//! Frame codecs (being written).

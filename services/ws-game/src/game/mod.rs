@@ -1,0 +1,1 @@
+//! The game engine (being written).
