@@ -1,0 +1,128 @@
+//! `album-bench`: uploads through album vs direct S3 PUTs, list latency, upload-url req/s.
+//!
+//! Run it through `scripts/bench/album`, which builds it in release mode, finds the S3
+//! credentials and wrk, and starts nothing: the stack must already run (`scripts/up`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use secrecy::SecretString;
+use weapp_bench::direct::S3Target;
+use weapp_bench::phases::{self, Settings};
+use weapp_bench::report;
+use weapp_bench::wrk::WrkLoad;
+
+/// Benchmark of the album service against direct S3 on the same server (prints a table).
+#[derive(Parser)]
+#[command(name = "album-bench", version)]
+struct Args {
+    /// Album base URL.
+    #[arg(
+        long,
+        env = "WEAPP_BENCH_ALBUM_URL",
+        default_value = "http://127.0.0.1:9993"
+    )]
+    album: String,
+    /// S3 endpoint album stores into (path-style requests).
+    #[arg(
+        long,
+        env = "WEAPP_BENCH_S3_ENDPOINT",
+        default_value = "http://127.0.0.1:8333"
+    )]
+    s3_endpoint: String,
+    /// Bucket album stores into.
+    #[arg(long, env = "WEAPP_BENCH_S3_BUCKET", default_value = "album")]
+    bucket: String,
+    /// S3 signing region.
+    #[arg(long, env = "WEAPP_BENCH_S3_REGION", default_value = "us-east-1")]
+    region: String,
+    /// S3 access key id.
+    #[arg(long, env = "WEAPP_S3_ACCESS_KEY", hide_env_values = true, value_parser = secret)]
+    access_key: SecretString,
+    /// S3 secret access key.
+    #[arg(long, env = "WEAPP_S3_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    secret_key: SecretString,
+    /// Folder of the fixture photos.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../services/album/tests/fixtures/photos"))]
+    fixtures: PathBuf,
+    /// Requests in flight in the upload and list phases (both upload paths use the same).
+    #[arg(long, short = 'c', default_value_t = 16)]
+    concurrency: usize,
+    /// Measured uploads per path (album and direct get the same files in the same order).
+    #[arg(long, short = 'n', default_value_t = 1000)]
+    uploads: usize,
+    /// Unmeasured uploads before each measured upload phase.
+    #[arg(long, default_value_t = 16)]
+    warmup: usize,
+    /// Seconds of the bench's own GET list phase.
+    #[arg(long, default_value_t = 5)]
+    list_seconds: u64,
+    /// wrk binary used for the list and upload-url figures.
+    #[arg(long, default_value = "wrk")]
+    wrk: PathBuf,
+    /// Skip the wrk phases.
+    #[arg(long)]
+    no_wrk: bool,
+    /// Seconds of each wrk run.
+    #[arg(long, default_value_t = 10)]
+    wrk_seconds: u64,
+    /// wrk connections.
+    #[arg(long, default_value_t = 64)]
+    wrk_connections: usize,
+    /// wrk threads.
+    #[arg(long, default_value_t = 2)]
+    wrk_threads: usize,
+    /// Only the direct S3 PUT figure (album not running).
+    #[arg(long)]
+    direct_only: bool,
+}
+
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let a = Args::parse();
+    let settings = Settings {
+        album: a.album,
+        s3: S3Target {
+            endpoint: a.s3_endpoint,
+            bucket: a.bucket,
+            region: a.region,
+            access_key: a.access_key,
+            secret_key: a.secret_key,
+        },
+        fixtures: a.fixtures,
+        concurrency: a.concurrency.max(1),
+        uploads: a.uploads,
+        warmup: a.warmup,
+        list_time: Duration::from_secs(a.list_seconds),
+        wrk: (!a.no_wrk).then_some(a.wrk),
+        wrk_load: WrkLoad {
+            threads: a.wrk_threads,
+            connections: a.wrk_connections,
+            duration: Duration::from_secs(a.wrk_seconds),
+        },
+        direct_only: a.direct_only,
+    };
+    let rows = phases::run(&settings).await?;
+    println!(
+        "\nalbum-bench: {} uploads per path at concurrency {}, {} cores; photos 23–270 KB (fixtures)",
+        settings.uploads,
+        settings.concurrency,
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(0),
+    );
+    println!(
+        "measured by: album-bench (tokio + reqwest / object_store) for uploads and list; \
+         wrk -t{} -c{} -d{}s for list and upload-url. Client, album and S3 share the cores.\n",
+        settings.wrk_load.threads,
+        settings.wrk_load.connections,
+        settings.wrk_load.duration.as_secs(),
+    );
+    print!("{}", report::table(&rows));
+    Ok(())
+}
