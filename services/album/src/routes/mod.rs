@@ -1,8 +1,8 @@
 //! The album's HTTP routes under `{route_base_path}/album` (`spec/originals.md` §1.2).
 //!
 //! Routing is strict and case-sensitive like the original Express app: `/list/` and `/List`
-//! are not `/list`. Each resource answers a wrong method with a 405 envelope; unknown paths get
-//! the 404 envelope.
+//! are not `/list`. GET routes answer HEAD too, as Express did. Each resource answers a wrong
+//! method with a 405 envelope; unknown paths get the 404 envelope.
 
 mod delete;
 mod files;
@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, base: &str, serves_files: bool) {
         .service(
             web::resource("/list")
                 .route(web::get().to(list::list))
+                .route(web::head().to(list::list))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, base: &str, serves_files: bool) {
         .service(
             web::resource("/upload-url")
                 .route(web::get().to(upload_url::upload_url))
+                .route(web::head().to(upload_url::upload_url))
                 .default_service(web::to(method_not_allowed)),
         );
     if serves_files {

@@ -7,7 +7,7 @@
 
 use actix_multipart::{Field, Multipart, MultipartError};
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, stream::Fuse};
 use serde::Serialize;
 use weapp_common::envelope::{Empty, Envelope};
 
@@ -54,12 +54,15 @@ pub async fn upload(
     // one image before we stop reading.
     let mut other_budget = storage.max_file_size();
     loop {
-        let mut field = match multipart.next().await {
+        let field = match multipart.next().await {
             None => return failed(MSG_BAD_PARAMS),
             Some(Ok(field)) => field,
             Some(Err(error)) => return multipart_failure(&error),
         };
-        if field.name() != Some("image") {
+        let is_image = field.name() == Some("image");
+        // Fused: a field panics when polled again after its end.
+        let mut field = field.fuse();
+        if !is_image {
             match drain(&mut field, other_budget).await {
                 Some(read) => other_budget -= read,
                 None => return failed(MSG_BAD_PARAMS),
@@ -86,7 +89,7 @@ pub async fn upload(
 }
 
 /// Read and discard a field, at most `budget` bytes; `None` if it is longer or broken.
-async fn drain(field: &mut Field, budget: u64) -> Option<u64> {
+async fn drain(field: &mut Fuse<Field>, budget: u64) -> Option<u64> {
     let mut read = 0_u64;
     while let Some(chunk) = field.next().await {
         read += chunk.ok()?.len() as u64;

@@ -215,3 +215,42 @@ async fn deleting_a_missing_key_succeeds() -> anyhow::Result<()> {
     storage.delete("photos/nothing-here.jpg").await?;
     Ok(())
 }
+
+/// A body that panics when polled after its end, as actix-multipart fields do.
+struct StrictBody(Vec<Bytes>, bool);
+
+impl futures_util::Stream for StrictBody {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        assert!(!self.1, "polled after completion");
+        if self.0.is_empty() {
+            self.1 = true;
+            return std::task::Poll::Ready(None);
+        }
+        std::task::Poll::Ready(Some(Ok(self.0.remove(0))))
+    }
+}
+
+#[tokio::test]
+async fn a_body_shorter_than_the_sniff_window_is_never_polled_after_its_end() -> anyhow::Result<()>
+{
+    let storage = storage(MIB, 8 * MIB);
+    let tiny = StrictBody(
+        vec![Bytes::from_static(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3])],
+        false,
+    );
+    let stored = storage
+        .write_image(tiny, None, |kind| storage.new_key(kind))
+        .await?;
+    assert_eq!(stored.size, 7);
+    let text = StrictBody(vec![Bytes::from_static(b"hi")], false);
+    let result = storage
+        .write_image(text, None, |kind| storage.new_key(kind))
+        .await;
+    assert!(matches!(result, Err(WriteError::NotImage)), "{result:?}");
+    Ok(())
+}

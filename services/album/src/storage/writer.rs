@@ -66,7 +66,7 @@ impl Storage {
     /// [`WriteError`]; in every case no object exists afterwards.
     pub async fn write_image<S, E>(
         &self,
-        mut body: S,
+        body: S,
         expected: Option<ImageKind>,
         key_for: impl FnOnce(ImageKind) -> String,
     ) -> Result<Stored, WriteError>
@@ -74,6 +74,8 @@ impl Storage {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        // Fused: some bodies (actix-multipart fields) panic when polled after their end.
+        let mut body = body.fuse();
         let limit = self.max_file_size;
         let mut head: Vec<Bytes> = Vec::new();
         let mut size: u64 = 0;
@@ -137,7 +139,7 @@ impl Storage {
         size: &mut u64,
     ) -> Result<(), WriteError>
     where
-        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        S: Stream<Item = Result<Bytes, E>> + Unpin + futures_util::stream::FusedStream,
         E: std::fmt::Display,
     {
         let limit = self.max_file_size;

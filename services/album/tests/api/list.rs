@@ -105,3 +105,19 @@ async fn replies_are_compact_utf8_json() {
         r#"{"code":0,"msg":"ok","data":[]}"#
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_is_answered_like_get_as_express_did() {
+    let app = spawn_app(|_| {}).await;
+    let response = app
+        .http
+        .head(app.url("/applet/album/list"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+}

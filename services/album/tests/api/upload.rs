@@ -215,3 +215,18 @@ async fn an_oversized_multipart_upload_is_aborted_without_an_object() {
     assert!(app.stored_keys().await.is_empty());
     assert!(app.list().await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiny_files_are_answered_not_crashed_on() {
+    let app = spawn_app(|_| {}).await;
+    let tiny_jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    let reply = app.upload_as("image", "tiny.jpg", tiny_jpeg).await;
+    assert_eq!(reply["code"], 0, "{reply}");
+    for bytes in [b"hi".to_vec(), Vec::new()] {
+        let reply = app.upload_as("image", "tiny.jpg", bytes).await;
+        assert_eq!(reply, failure("仅jpg/png格式"));
+    }
+    let reply = app.upload_as("other", "x.txt", b"x".to_vec()).await;
+    assert_eq!(reply, failure("参数错误"));
+    assert_eq!(app.stored_keys().await.len(), 1);
+}
