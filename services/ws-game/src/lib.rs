@@ -1,9 +1,87 @@
 //! weapp-cloud rock-paper-scissors over WebSocket (`spec/originals.md` §2).
 //!
-//! `server` accepts sockets and HTTP → `server::connection` owns one socket and its bounded
-//! outbound queue → `codec` turns frames into [`protocol`] messages (socket.io/Engine.IO 3, or
-//! plain JSON) → `game` (matchmaker, rooms, rounds, bots) never sees a frame.
+//! [`server`] accepts sockets and HTTP → [`server::connection`] owns one socket and its bounded
+//! outbound queue → [`codec`] turns frames into [`protocol`] messages (socket.io/Engine.IO 3, or
+//! plain JSON) → [`game`] (matchmaker, rooms, rounds, bots) never sees a frame.
+//!
+//! [`Application::build`] binds the listener (port 0 works in tests); [`Application::run`] serves
+//! until its shutdown future resolves, then closes every socket with a close frame.
 
 pub mod codec;
 pub mod game;
 pub mod protocol;
+pub mod server;
+pub mod settings;
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{game::Game, server::ServerContext, settings::Settings};
+
+/// ws-game, bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    settings: Settings,
+    port: u16,
+}
+
+impl Application {
+    /// Bind `settings.host:settings.port`.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.host, settings.port))
+            .await
+            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            listener,
+            settings,
+            port,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until `shutdown` resolves; then stop accepting, close every socket with a close
+    /// frame (1001) and wait up to `shutdown_timeout_secs` for the tasks to end.
+    ///
+    /// # Errors
+    /// None today; the signature leaves room for start-up failures.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let token = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let game = Game::start(self.settings.game_config(), token.child_token(), &tracker);
+        let grace = Duration::from_secs(self.settings.shutdown_timeout_secs);
+        let context = Arc::new(ServerContext::new(
+            self.settings,
+            game,
+            token.clone(),
+            tracker.clone(),
+        ));
+        tracker.spawn(server::accept_loop(self.listener, context));
+        shutdown.await;
+        log::info!("shutting down: closing every socket");
+        token.cancel();
+        tracker.close();
+        if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+            log::warn!("some connections did not close within {grace:?}");
+        }
+        Ok(())
+    }
+
+    /// [`Application::run`] until SIGTERM or SIGINT.
+    ///
+    /// # Errors
+    /// As [`Application::run`].
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run(weapp_common::shutdown::signal()).await
+    }
+}

@@ -304,10 +304,7 @@ mod tests {
             uid: "u1".into(),
             movement: Movement::Face(1),
         };
-        assert_eq!(
-            json(&face),
-            r#"{"uid":"u1","movement":"face","face":1}"#
-        );
+        assert_eq!(json(&face), r#"{"uid":"u1","movement":"face","face":1}"#);
         assert_eq!(
             json(&ServerEvent::Hi { nearby: 10 }),
             r#"{"message":"welcome","nearby":10}"#

@@ -1,0 +1,275 @@
+//! ws-game configuration: the original's constants (`spec/originals.md` §2.1, §2.4) plus the
+//! limits a production WebSocket server needs.
+//!
+//! Loaded by [`weapp_common::config::Source`] with prefix `WS_GAME`: `WS_GAME_PORT`,
+//! `WS_GAME_GAME__GAME_TIME_SECS`, `WS_GAME_LIMITS__MAX_CONNECTIONS`, …
+
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+use weapp_common::config::{ConfigError, Source};
+
+use crate::game::GameConfig;
+
+/// The original robot's avatar (`server/game/robot.ts`, §2.4).
+pub const ORIGINAL_BOT_AVATAR: &str =
+    "http://www.scoutiegirl.com/wp-content/uploads/2015/06/Blue-Robot.png";
+
+/// Everything ws-game reads from configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address to bind.
+    pub host: IpAddr,
+    /// TCP port (the original's `PORT`, 9595). `0` picks a free port (tests).
+    pub port: u16,
+    /// Route prefix (`/applet`); sockets live under `{route_base_path}/websocket/`.
+    pub route_base_path: String,
+    /// Engine.IO heartbeat announced in the open packet, in ms (engine.io default 25000).
+    pub ping_interval_ms: u64,
+    /// Engine.IO ping timeout, in ms (60000). A socket silent for interval + timeout is closed.
+    pub ping_timeout_ms: u64,
+    /// Game rules and timing.
+    pub game: GameSettings,
+    /// Connection limits.
+    pub limits: Limits,
+    /// Seconds to wait for sockets to close after SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 9595,
+            route_base_path: "/applet".into(),
+            ping_interval_ms: 25_000,
+            ping_timeout_ms: 60_000,
+            game: GameSettings::default(),
+            limits: Limits::default(),
+            shutdown_timeout_secs: 5,
+        }
+    }
+}
+
+/// The game's constants (§2.4); shorten them for load tests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct GameSettings {
+    /// `GAME_TIME`: seconds a round lasts (`start` carries it as `gameTime`).
+    pub game_time_secs: u64,
+    /// Milliseconds to round length instead of whole seconds (load tests); 0 = use secs.
+    pub game_time_ms: u64,
+    /// Milliseconds after a join before a bot fills a free seat (original: 1000).
+    pub bot_delay_ms: u64,
+    /// The constant `nearby` of `hi` (10).
+    pub nearby: u32,
+    /// Seats per room (`MAX_ROOT_MEMBER`, 2).
+    pub room_capacity: usize,
+    /// The bots' avatar URL.
+    pub bot_avatar: String,
+    /// Milliseconds after `start` before a bot's first choice (10).
+    pub bot_first_choice_ms: u64,
+    /// Shortest pause between a bot's later choices, ms (100).
+    pub bot_choice_min_ms: u64,
+    /// Longest pause between a bot's later choices, ms (4100).
+    pub bot_choice_max_ms: u64,
+}
+
+impl Default for GameSettings {
+    fn default() -> Self {
+        Self {
+            game_time_secs: 3,
+            game_time_ms: 0,
+            bot_delay_ms: 1000,
+            nearby: 10,
+            room_capacity: 2,
+            bot_avatar: ORIGINAL_BOT_AVATAR.into(),
+            bot_first_choice_ms: 10,
+            bot_choice_min_ms: 100,
+            bot_choice_max_ms: 4100,
+        }
+    }
+}
+
+/// Limits enforced at the edge.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Most WebSocket connections at once; more are refused with HTTP 503.
+    pub max_connections: usize,
+    /// Largest inbound frame/message in bytes; larger closes the socket (1009).
+    pub max_frame_bytes: usize,
+    /// Outbound events queued per connection before it counts as a slow reader and is closed.
+    pub outbound_queue: usize,
+    /// Seconds a client has to send its HTTP request head.
+    pub handshake_timeout_secs: u64,
+    /// Bytes of the per-socket read buffer (small keeps idle sockets cheap).
+    pub read_buffer_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 20_000,
+            max_frame_bytes: 16 * 1024,
+            outbound_queue: 64,
+            handshake_timeout_secs: 10,
+            read_buffer_bytes: 4096,
+        }
+    }
+}
+
+impl Settings {
+    /// Load from defaults → optional file → `WS_GAME_*` environment, then check the values.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the offending key.
+    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let settings: Self = Source::env("WS_GAME").file(file).load()?;
+        settings.validate()
+    }
+
+    /// Check the rules the types cannot express.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the key.
+    pub fn validate(self) -> Result<Self, ConfigError> {
+        let invalid = |key, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
+        if !self.route_base_path.is_empty()
+            && (!self.route_base_path.starts_with('/') || self.route_base_path.ends_with('/'))
+        {
+            return Err(invalid(
+                "route_base_path",
+                "must be empty or start with `/` and not end with `/`",
+            ));
+        }
+        if self.game.game_time_secs == 0 && self.game.game_time_ms == 0 {
+            return Err(invalid("game.game_time_secs", "must be above 0"));
+        }
+        if self.game.room_capacity < 2 {
+            return Err(invalid("game.room_capacity", "must be at least 2"));
+        }
+        if self.game.bot_choice_min_ms > self.game.bot_choice_max_ms {
+            return Err(invalid(
+                "game.bot_choice_min_ms",
+                "must not exceed game.bot_choice_max_ms",
+            ));
+        }
+        if self.limits.max_connections == 0 || self.limits.outbound_queue == 0 {
+            return Err(invalid(
+                "limits.max_connections",
+                "limits must be above 0 (also limits.outbound_queue)",
+            ));
+        }
+        if self.limits.max_frame_bytes < 256 {
+            return Err(invalid("limits.max_frame_bytes", "must be at least 256"));
+        }
+        if self.ping_interval_ms == 0 || self.ping_timeout_ms == 0 {
+            return Err(invalid(
+                "ping_timeout_ms",
+                "heartbeat times must be above 0",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Engine.IO path prefix: `{base}/websocket/socket.io/` (the original `rootPath` plus `/`;
+    /// requests match when they start with it, so the client's `socket.io//` works).
+    pub fn socket_io_prefix(&self) -> String {
+        format!("{}/websocket/socket.io/", self.route_base_path)
+    }
+
+    /// The plain JSON protocol's path: `{base}/websocket/ws`.
+    pub fn json_path(&self) -> String {
+        format!("{}/websocket/ws", self.route_base_path)
+    }
+
+    /// The operators' stats route: `{base}/websocket/stats`.
+    pub fn stats_path(&self) -> String {
+        format!("{}/websocket/stats", self.route_base_path)
+    }
+
+    /// A socket silent this long is closed (pingInterval + pingTimeout, §2.1).
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.ping_interval_ms + self.ping_timeout_ms)
+    }
+
+    /// The engine's configuration.
+    pub fn game_config(&self) -> GameConfig {
+        let game = &self.game;
+        let game_time = if game.game_time_ms > 0 {
+            Duration::from_millis(game.game_time_ms)
+        } else {
+            Duration::from_secs(game.game_time_secs)
+        };
+        GameConfig {
+            game_time,
+            bot_delay: Duration::from_millis(game.bot_delay_ms),
+            nearby: game.nearby,
+            room_capacity: game.room_capacity,
+            bot_avatar: game.bot_avatar.clone(),
+            bot_first_choice: Duration::from_millis(game.bot_first_choice_ms),
+            bot_choice_interval: (
+                Duration::from_millis(game.bot_choice_min_ms),
+                Duration::from_millis(game.bot_choice_max_ms),
+            ),
+            rng_seed: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Source::env("WS_GAME")
+            .load_from::<Settings>(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))?
+            .validate()
+    }
+
+    #[test]
+    fn defaults_are_the_originals() -> Result<(), ConfigError> {
+        let settings = load(&[])?;
+        assert_eq!(settings.port, 9595);
+        assert_eq!(settings.socket_io_prefix(), "/applet/websocket/socket.io/");
+        assert_eq!(settings.idle_timeout(), Duration::from_secs(85));
+        let game = settings.game_config();
+        assert_eq!(game.game_time, Duration::from_secs(3));
+        assert_eq!(game.bot_delay, Duration::from_secs(1));
+        assert_eq!(game.nearby, 10);
+        assert_eq!(game.room_capacity, 2);
+        assert_eq!(game.bot_avatar, ORIGINAL_BOT_AVATAR);
+        Ok(())
+    }
+
+    #[test]
+    fn times_come_from_the_environment() -> Result<(), ConfigError> {
+        let settings = load(&[
+            ("WS_GAME_GAME__GAME_TIME_MS", "200"),
+            ("WS_GAME_GAME__BOT_DELAY_MS", "50"),
+        ])?;
+        let game = settings.game_config();
+        assert_eq!(game.game_time, Duration::from_millis(200));
+        assert_eq!(game.bot_delay, Duration::from_millis(50));
+        Ok(())
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let error = load(&[("WS_GAME_GAME__ROOM_CAPACITY", "1")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("game.room_capacity"), "{error}");
+        let error = load(&[("WS_GAME_LIMITS__MAX_CONNECTIONS", "lots")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("max_connections"), "{error}");
+    }
+}
