@@ -5,7 +5,7 @@
 //! to that key, to `PUT`, to one image `Content-Type` and to a lifetime. The secret never leaves
 //! the server.
 //!
-//! - COS: the COS XML v5 presigned URL (`q-sign-*`, https://cloud.tencent.com/document/product/436/7778)
+//! - COS: the COS XML v5 presigned URL (`q-sign-*`, <https://cloud.tencent.com/document/product/436/7778>)
 //!   with `content-type` and `host` signed ([`weapp_common::cos::presign_put`]).
 //! - Any other S3 store: SigV4 query signing by `object_store`, with `content-type` signed.
 //! - Local and memory backends: the album's own `PUT {base}/album/files/{key}?expires=&signature=`,
