@@ -1,0 +1,35 @@
+//! `wx-sim`: the WeChat server API simulator (see `wx_api::sim`). Configuration from
+//! `--config FILE` / `WX_SIM_CONFIG` and `WX_SIM_*` environment variables: `WX_SIM_HOST`
+//! (127.0.0.1), `WX_SIM_PORT` (9797), `WX_SIM_APP_ID`, `WX_SIM_APP_SECRET`, `WX_SIM_SEED`,
+//! `WX_SIM_WORKERS`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use weapp_common::config::Source;
+use wx_api::sim::{SimConfig, Simulator};
+
+/// WeChat server API simulator: jscode2session, cgi-bin/token and test helpers.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// A TOML or JSON config file (also `WX_SIM_CONFIG`); environment variables override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    weapp_common::logging::init();
+    let args = Args::parse();
+    let config: SimConfig = Source::env("WX_SIM").file(args.config).load()?;
+    let (host, app_id) = (config.host, config.app_id.clone());
+    let simulator = Simulator::build(config)?;
+    log::info!(
+        "wx-sim listening on {host}:{} (app id {app_id})",
+        simulator.port()
+    );
+    simulator.run_until_stopped().await?;
+    log::info!("wx-sim stopped");
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! The WeChat server API as the mini-program backends use it, and a simulator of it.
+//!
+//! - [`WxClient`]: `jscode2session` (a `wx.login()` code → openid + session_key) and
+//!   `cgi-bin/token`, over one pooled `reqwest` client with timeouts
+//!   (`spec/originals.md` §3.1, §7.2; <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html>).
+//! - [`verify_raw_data`]: the `wx.getUserInfo()` rawData signature,
+//!   lowercase hex SHA-1(rawData ‖ session_key) (§3.1).
+//! - [`decrypt_open_data`]: `encryptedData` → JSON, AES-128-CBC with the session_key, watermark
+//!   app id checked (§7.2), and its inverse [`encrypt_open_data`] for the simulator and tests.
+//! - [`sim`]: the WeChat API simulator behind the `wx-sim` binary (local stack, end-to-end
+//!   tests).
+//!
+//! Secrets (the app secret, session keys, access tokens) are wrapped so `Debug` prints
+//! `[REDACTED]`, and nothing here logs them or a request URL carrying them.
+
+mod client;
+mod config;
+pub mod open_data;
+mod session_key;
+mod signature;
+pub mod sim;
+
+pub use client::{AccessToken, CodeSession, Jscode2SessionError, WxClient, WxError};
+pub use config::{DEFAULT_BASE_URL, DEFAULT_TIMEOUT, WxConfig};
+pub use open_data::{
+    DecryptError, EncryptError, EncryptedOpenData, decrypt_open_data, encrypt_open_data,
+};
+pub use session_key::SessionKey;
+pub use signature::{raw_data_signature, verify_raw_data};
+pub use weapp_common::config::Secret;
