@@ -126,7 +126,12 @@ async fn run(socket: Socket, codec: Codec, context: &ServerContext) -> &'static 
                     }
                     // tungstenite answers pings itself; pongs only prove liveness.
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                    Some(Ok(Message::Close(_))) | None => break End::Gone("closed by client"),
+                    Some(Ok(Message::Close(_))) => {
+                        // tungstenite queued the answering close frame; send it (RFC 6455 §5.5.1).
+                        let _ = sink.close().await;
+                        break End::Gone("closed by client");
+                    }
+                    None => break End::Gone("connection lost"),
                     Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(_))) => {
                         break End::Close(CloseCode::Size, "frame too large");
                     }

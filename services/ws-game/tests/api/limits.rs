@@ -75,3 +75,22 @@ async fn shutdown_closes_every_socket_with_a_close_frame() {
         Next::Close(Some(CloseCode::Away))
     );
 }
+
+#[tokio::test]
+async fn a_client_close_frame_is_answered() {
+    let server = spawn(|_| {}).await;
+    let mut client = server.json().await;
+    client
+        .send_message(tokio_tungstenite::tungstenite::Message::Close(Some(
+            tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "bye".into(),
+            },
+        )))
+        .await;
+    assert_eq!(
+        client.next_within(FRAME_WAIT).await,
+        Next::Close(Some(CloseCode::Normal)),
+        "the server must echo the close frame, not drop the connection"
+    );
+}
