@@ -5,6 +5,7 @@
 #   source <(scripts/env.sh tests)    what the tests read (WEAPP_TEST_S3_*, WEAPP_*_URL, ...)
 #   source <(scripts/env.sh album)    what album reads (ALBUM_*, RUST_LOG), e.g. for
 #                                     `cargo run -p album` while scripts/up is not running it
+#   source <(scripts/env.sh ws-game)  what ws-game reads (WS_GAME_*, RUST_LOG), the same way
 #
 # Values follow scripts/up: the S3 credentials come from WEAPP_S3_ACCESS_KEY /
 # WEAPP_S3_SECRET_KEY or .run/s3-credentials.env (generated on first use).
@@ -13,7 +14,6 @@ set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 load_s3_credentials
-album_environment
 test_environment
 
 print_exports() {
@@ -23,9 +23,31 @@ print_exports() {
     done
 }
 
+# every_service — fills ALL_SERVICES_ENV with the settings of every service, RUST_LOG once.
+every_service() {
+    local service assignment seen=" "
+    ALL_SERVICES_ENV=()
+    for service in "${SERVICES[@]}"; do
+        service_environment "$service"
+        for assignment in "${SERVICE_ENV[@]}"; do
+            [[ $seen == *" ${assignment%%=*} "* ]] && continue
+            seen+="${assignment%%=*} "
+            ALL_SERVICES_ENV+=("$assignment")
+        done
+    done
+}
+
+usage="usage: scripts/env.sh [all|tests|$(IFS="|" && echo "${SERVICES[*]}")]"
 case ${1:-all} in
-all) print_exports "${TEST_ENV[@]}" "${ALBUM_ENV[@]}" ;;
+all)
+    every_service
+    print_exports "${TEST_ENV[@]}" "${ALL_SERVICES_ENV[@]}"
+    ;;
 tests) print_exports "${TEST_ENV[@]}" ;;
-album) print_exports "${ALBUM_ENV[@]}" ;;
-*) die "usage: scripts/env.sh [all|tests|album]" ;;
+-h | --help) printf '%s\n' "$usage" ;;
+*)
+    [[ -n ${SERVICE_PORT[$1]:-} ]] || die "$usage"
+    service_environment "$1"
+    print_exports "${SERVICE_ENV[@]}"
+    ;;
 esac

@@ -38,13 +38,37 @@ S3_REGION=us-east-1
 # one's gRPC port at +10000.
 SEAWEEDFS_PORTS=(9333 19333 9340 19340 8888 18888 8333 18333 23646 33646)
 
-# The album's port is the original's and is written into nginx/conf.d/upstreams.conf.
-ALBUM_PORT=9993
 HTTP_PORT=${WEAPP_HTTP_PORT:-8080}
 HTTPS_PORT=${WEAPP_HTTPS_PORT:-8443}
 
+# The workspace's services the stack runs, in start order. Each is a Cargo package whose
+# binary has the same name, reads its settings from <PREFIX>_* environment variables (the
+# name in upper case, - as _: ALBUM_PORT, WS_GAME_PORT), and answers GET /healthz on its port.
+# The ports are the originals' and are written into nginx/conf.d/upstreams.conf.
+SERVICES=(album ws-game)
+declare -A SERVICE_PORT=([album]=9993 [ws-game]=9595)
+
 # Process names in start order; down stops them in reverse.
-COMPONENTS=(seaweedfs album nginx)
+COMPONENTS=(seaweedfs "${SERVICES[@]}" nginx)
+
+# Per component: the TCP ports it listens on (checked free before a start), the port shown
+# by scripts/status, and the seconds between SIGTERM and SIGKILL (actix-web drains in-flight
+# requests for up to 30 s; weed mini needs ~4 s to stop its servers one after another;
+# ws-game closes every socket with a close frame and exits within 5 s).
+declare -A COMPONENT_PORTS=(
+    [seaweedfs]="${SEAWEEDFS_PORTS[*]}"
+    [nginx]="$HTTP_PORT $HTTPS_PORT"
+)
+declare -A COMPONENT_PORT_LABEL=(
+    [seaweedfs]="$S3_PORT (S3)"
+    [nginx]="$HTTP_PORT, $HTTPS_PORT (TLS)"
+)
+declare -A STOP_TIMEOUT=([seaweedfs]=30 [album]=35 [ws-game]=10 [nginx]=10)
+for service in "${SERVICES[@]}"; do
+    COMPONENT_PORTS[$service]=${SERVICE_PORT[$service]}
+    COMPONENT_PORT_LABEL[$service]=${SERVICE_PORT[$service]}
+done
+unset service
 
 # CI builds exactly what is committed; locally Cargo.lock may follow Cargo.toml edits.
 CARGO_LOCKED=()
@@ -219,14 +243,53 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------
-# Environment of the album and of the tests
+# Environment of the services and of the tests
 
-# album_environment — fills ALBUM_ENV with the NAME=VALUE settings of the local album.
-album_environment() {
-    ALBUM_ENV=(
-        "ALBUM_HOST=127.0.0.1"
-        "ALBUM_PORT=$ALBUM_PORT"
-        "ALBUM_ROUTE_BASE_PATH=/applet"
+# service_prefix NAME — the environment prefix of service NAME (ws-game → WS_GAME).
+service_prefix() {
+    local prefix=${1^^}
+    printf '%s\n' "${prefix//-/_}"
+}
+
+# service_environment NAME — fills SERVICE_ENV with the NAME=VALUE settings the local stack
+# gives service NAME: loopback, its port, the /applet route prefix, RUST_LOG, and what
+# <name>_settings (- as _; optional) adds. scripts/up exports them over the environment it
+# was started with, so other <PREFIX>_* variables reach the service as they are.
+service_environment() {
+    local name=$1 prefix extra
+    prefix=$(service_prefix "$name")
+    SERVICE_ENV=(
+        "${prefix}_HOST=127.0.0.1"
+        "${prefix}_PORT=${SERVICE_PORT[$name]}"
+        "${prefix}_ROUTE_BASE_PATH=/applet"
+    )
+    extra=${name//-/_}_settings
+    if declare -F "$extra" >/dev/null; then "$extra"; fi
+    SERVICE_ENV+=("RUST_LOG=${RUST_LOG:-info}")
+}
+
+# extra_settings NAME — reads an environment (NAME=VALUE lines) on stdin and prints the
+# <PREFIX>_* settings of service NAME in it that are not the stack's own, i.e. the overrides a
+# service started with that environment runs with (values of names that look secret hidden).
+extra_settings() {
+    local name=$1 prefix pinned line variable
+    prefix=$(service_prefix "$name")
+    service_environment "$name"
+    pinned=" ${SERVICE_ENV[*]%%=*} "
+    while IFS= read -r line; do
+        variable=${line%%=*}
+        [[ $variable == "${prefix}_"* && $pinned != *" $variable "* ]] || continue
+        if [[ $variable =~ SECRET|KEY|PASSWORD|TOKEN ]]; then
+            printf '%s=(hidden)\n' "$variable"
+        else
+            printf '%s\n' "$line"
+        fi
+    done
+}
+
+# album_settings — album's storage: the local SeaweedFS bucket (needs load_s3_credentials).
+album_settings() {
+    SERVICE_ENV+=(
         "ALBUM_STORAGE__BACKEND=s3"
         "ALBUM_STORAGE__ENDPOINT=$S3_ENDPOINT"
         "ALBUM_STORAGE__PATH_STYLE=true"
@@ -237,7 +300,6 @@ album_environment() {
         "ALBUM_COS__SECRET_KEY=$WEAPP_S3_SECRET_KEY"
         "ALBUM_COS__FOLDER=/"
         "ALBUM_COS__DOMAIN=$S3_ENDPOINT/$S3_BUCKET/"
-        "RUST_LOG=${RUST_LOG:-info}"
     )
 }
 
@@ -339,24 +401,11 @@ stop_component() {
     rm -f -- "$(pid_file "$name")"
 }
 
-# Seconds a component gets between SIGTERM and SIGKILL: actix-web drains in-flight requests
-# for up to 30 s; weed mini needs ~4 s to stop its servers one after another.
-stop_timeout() {
-    case $1 in
-    album) echo 35 ;;
-    seaweedfs) echo 30 ;;
-    *) echo 10 ;;
-    esac
-}
+# stop_timeout NAME — seconds NAME gets between SIGTERM and SIGKILL (STOP_TIMEOUT).
+stop_timeout() { echo "${STOP_TIMEOUT[$1]:-10}"; }
 
-# component_ports NAME — the TCP ports NAME listens on.
-component_ports() {
-    case $1 in
-    seaweedfs) echo "${SEAWEEDFS_PORTS[*]}" ;;
-    album) echo "$ALBUM_PORT" ;;
-    nginx) echo "$HTTP_PORT $HTTPS_PORT" ;;
-    esac
-}
+# component_ports NAME — the TCP ports NAME listens on (COMPONENT_PORTS).
+component_ports() { echo "${COMPONENT_PORTS[$1]:-}"; }
 
 # ---------------------------------------------------------------------------------------
 # Ports and readiness
@@ -427,9 +476,12 @@ s3_ready() {
 component_health() {
     case $1 in
     seaweedfs) s3_ready ;;
-    album) http_ok "http://127.0.0.1:$ALBUM_PORT/healthz" ;;
     nginx) http_ok "http://127.0.0.1:$HTTP_PORT/healthz" &&
         http_ok --cacert "$TLS_CA" "https://127.0.0.1:$HTTPS_PORT/healthz" ;;
+    *)
+        [[ -n ${SERVICE_PORT[$1]:-} ]] || return 1
+        http_ok "http://127.0.0.1:${SERVICE_PORT[$1]}/healthz"
+        ;;
     esac
 }
 
