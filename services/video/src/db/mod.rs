@@ -1,0 +1,129 @@
+//! MySQL access: the connection pool ([`connect`]), schema migrations and seed data
+//! ([`migrate`]), and the queries behind the routes ([`repository`]).
+//!
+//! Every connection is set up the same way, by the pool and by the one-off connections of
+//! `video migrate` / `video seed`: TCP as configured (never mysql_async's switch to the Unix
+//! socket, so the address in the settings is the one used), `utf8mb4` with the tables'
+//! collation, and UTC as the session time zone so `DATETIME` values are UTC.
+
+pub mod migrate;
+pub mod repository;
+mod timestamp;
+
+use std::time::Duration;
+
+use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
+use secrecy::ExposeSecret;
+
+use crate::settings::MysqlSettings;
+
+pub use timestamp::Timestamp;
+
+/// Statements run once on every new connection (see the module docs).
+const SESSION_SETUP: [&str; 2] = [
+    "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
+    "SET time_zone = '+00:00'",
+];
+
+/// Connection options for `settings` with at most `max` pooled connections.
+pub fn opts(settings: &MysqlSettings, min: usize, max: usize) -> Opts {
+    let constraints = PoolConstraints::new(min.min(max), max.max(1)).unwrap_or_default();
+    let pool_opts = PoolOpts::default()
+        .with_constraints(constraints)
+        // A reset (COM_RESET_CONNECTION) on every return to the pool would drop the prepared
+        // statement cache and cost a round trip per request; the service leaves no session
+        // state behind (no transactions left open, no variables changed after setup).
+        .with_reset_connection(false);
+    let password = settings.password.expose_secret();
+    OptsBuilder::default()
+        .ip_or_hostname(settings.host.as_str())
+        .tcp_port(settings.port)
+        .user(Some(settings.user.as_str()))
+        .pass((!password.is_empty()).then_some(password))
+        .db_name(Some(settings.database.as_str()))
+        .prefer_socket(false)
+        .tcp_nodelay(true)
+        .init(SESSION_SETUP.to_vec())
+        .pool_opts(pool_opts)
+        .into()
+}
+
+/// The service's pool (`mysql.pool_min`..`mysql.pool_max` connections). Connects lazily: a
+/// server that is down now only fails the requests made while it is down.
+pub fn connect(settings: &MysqlSettings) -> Pool {
+    Pool::new(opts(settings, settings.pool_min, settings.pool_max))
+}
+
+/// A failed database operation. The message is for the log only, never for the client.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The operation (including the wait for a pooled connection) took longer than allowed.
+    #[error("no answer from MySQL within {0:?}")]
+    Timeout(Duration),
+    /// The driver or the server reported an error.
+    #[error("MySQL: {0}")]
+    Mysql(#[from] mysql_async::Error),
+    /// A row did not have the expected shape (schema and code disagree).
+    #[error("unexpected row: {0}")]
+    Decode(String),
+}
+
+/// `ER_CONNECTION_KILLED`: the server ended the session (`KILL`, shutdown).
+const ER_CONNECTION_KILLED: u16 = 1927;
+/// `ER_SERVER_SHUTDOWN`.
+const ER_SERVER_SHUTDOWN: u16 = 1053;
+
+impl DbError {
+    /// The connection broke (I/O error, killed session): a fresh connection may succeed.
+    pub fn is_broken_connection(&self) -> bool {
+        match self {
+            Self::Mysql(mysql_async::Error::Server(server)) => {
+                matches!(server.code, ER_CONNECTION_KILLED | ER_SERVER_SHUTDOWN)
+            }
+            Self::Mysql(error) => error.is_fatal(),
+            Self::Timeout(_) | Self::Decode(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_follow_the_settings() {
+        let settings = MysqlSettings {
+            host: "db.internal".into(),
+            port: 3307,
+            database: "video_x".into(),
+            ..MysqlSettings::default()
+        };
+        let opts = opts(&settings, 2, 7);
+        assert_eq!(opts.ip_or_hostname(), "db.internal");
+        assert_eq!(opts.tcp_port(), 3307);
+        assert_eq!(opts.db_name(), Some("video_x"));
+        assert_eq!(opts.pass(), None, "an empty password is no password");
+        assert!(!opts.prefer_socket());
+        assert_eq!(opts.pool_opts().constraints().max(), 7);
+        assert!(!opts.pool_opts().reset_connection());
+    }
+
+    #[test]
+    fn only_connection_failures_count_as_broken() {
+        let killed = mysql_async::ServerError {
+            code: ER_CONNECTION_KILLED,
+            message: "Connection was killed".into(),
+            state: "70100".into(),
+        };
+        assert!(DbError::Mysql(killed.into()).is_broken_connection());
+        let syntax = mysql_async::ServerError {
+            code: 1064,
+            message: "syntax".into(),
+            state: "42000".into(),
+        };
+        assert!(!DbError::Mysql(syntax.into()).is_broken_connection());
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(DbError::Mysql(io.into()).is_broken_connection());
+        assert!(!DbError::Timeout(Duration::from_secs(1)).is_broken_connection());
+    }
+}

@@ -1,0 +1,117 @@
+//! The weapp-cloud video service, 新片预告 (`spec/originals.md` §4): a paged list of trailers
+//! and a comment thread per video, on MySQL through a `mysql_async` pool.
+//!
+//! [`Application::build`] applies pending migrations (when `migrate_on_start`), creates the
+//! pool and binds the listener (port 0 works in tests); [`Application::run_until_stopped`]
+//! serves until SIGTERM/SIGINT, lets in-flight requests finish and closes the pool.
+//!
+//! MySQL going away does not stop the service: requests fail with the original failure envelope
+//! and `/readyz` answers 503 until the server is back; the pool reconnects on its own.
+
+pub mod db;
+pub mod params;
+pub mod rate_limit;
+pub mod routes;
+pub mod settings;
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use anyhow::Context;
+use weapp_common::{
+    envelope::{bad_request, extractor_error_handlers, not_found},
+    health::{self, ProbeFuture, Readiness},
+};
+
+use crate::{
+    db::repository::Catalogue, rate_limit::CommentLimiter, routes::AppState, settings::Settings,
+};
+
+/// The video service, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    catalogue: Catalogue,
+}
+
+/// `/readyz`: a pooled MySQL connection answers a ping.
+struct MysqlReadiness(Catalogue);
+
+impl Readiness for MysqlReadiness {
+    fn backend(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn probe(&self) -> ProbeFuture {
+        let catalogue = self.0.clone();
+        Box::pin(async move { catalogue.ping().await.map_err(|error| error.to_string()) })
+    }
+}
+
+impl Application {
+    /// Migrate (if configured), create the pool and bind `settings.host:settings.port`.
+    ///
+    /// # Errors
+    /// A failed migration (MySQL unreachable at start-up included) or an address that cannot
+    /// be bound.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        if settings.migrate_on_start {
+            let applied = db::migrate::migrate(&settings.mysql)
+                .await
+                .context("applying migrations (migrate_on_start)")?;
+            for name in applied {
+                log::info!("applied migration {name}");
+            }
+        }
+        let catalogue = Catalogue::new(db::connect(&settings.mysql), settings.mysql.timeout());
+        let listener = TcpListener::bind((settings.host, settings.port))
+            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let readiness: Arc<dyn Readiness> = Arc::new(MysqlReadiness(catalogue.clone()));
+        let state = web::Data::new(AppState {
+            catalogue: catalogue.clone(),
+            page_size: settings.page_size,
+            comment: settings.comment,
+            limiter: CommentLimiter::new(&settings.rate_limit),
+            json_body_limit: settings.json_body_limit,
+        });
+        let base = settings.route_base_path.clone();
+        let json_body_limit = settings.json_body_limit;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(|cfg| extractor_error_handlers(cfg, json_body_limit, bad_request))
+                .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
+                .configure(|cfg| routes::configure(cfg, &base))
+                .default_service(web::to(not_found))
+                .wrap(middleware::Logger::new(r#"%a "%r" %s %b %Dms"#))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            catalogue,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until SIGTERM/SIGINT, drain in-flight requests, then close the pool.
+    ///
+    /// # Errors
+    /// An I/O error of the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let served = self.server.await;
+        if let Err(error) = self.catalogue.pool().clone().disconnect().await {
+            log::warn!("closing the MySQL pool: {error}");
+        }
+        served
+    }
+}

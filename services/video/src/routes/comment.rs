@@ -1,0 +1,188 @@
+//! `POST {base}/video/comment`: store a comment (`spec/originals.md` §4).
+//!
+//! The body is JSON (what `wx.request` sends: `{vid, nick, avatar, content}`, `vid` a number or
+//! a string) or urlencoded. Replies, HTTP 200 and without a `data` key as in the original:
+//! `{"code":0,"msg":"ok"}` once the comment is committed, else `{"code":-1,"msg":"failed"}` —
+//! rate limited (plus a `Retry-After` header, which the original client ignores), body too large
+//! or malformed, a field missing, malformed or too long, no such video, or a database failure.
+//! The reason goes to the log.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{
+        StatusCode,
+        header::{self, HeaderValue},
+    },
+    web,
+};
+use futures_util::StreamExt;
+use serde_json::Value;
+use weapp_common::envelope::{CODE_OK, Envelope};
+
+use super::{AppState, failed_bare};
+use crate::{
+    db::repository::Posted,
+    params::{NewComment, RawComment},
+};
+
+/// Handle a comment.
+pub async fn comment(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let client = state.limiter.client(&req);
+    if let Err(wait) = state.limiter.check(client) {
+        log::warn!("comment from {client} rate limited; next allowed in {wait:?}");
+        let mut response = failed_bare();
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        return response;
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            log::info!("comment from {client}: request body aborted");
+            return failed_bare();
+        };
+        if body.len() + chunk.len() > state.json_body_limit {
+            log::info!(
+                "comment from {client}: body above {} bytes",
+                state.json_body_limit
+            );
+            return failed_bare();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let comment = match parse_body(content_type, &body)
+        .and_then(|raw| NewComment::parse(raw, &state.comment).map_err(|e| e.to_string()))
+    {
+        Ok(comment) => comment,
+        Err(reason) => {
+            log::info!("comment from {client} refused: {reason}");
+            return failed_bare();
+        }
+    };
+    match state.catalogue.post(&comment).await {
+        Ok(Posted::Stored(id)) => {
+            log::info!("comment {id} on video {} stored", comment.vid().get());
+            Envelope::bare(CODE_OK, "ok").into_response(StatusCode::OK)
+        }
+        Ok(Posted::NoSuchVideo) => {
+            log::info!(
+                "comment from {client} refused: no video {}",
+                comment.vid().get()
+            );
+            failed_bare()
+        }
+        Err(error) => {
+            log::error!(
+                "storing a comment on video {} failed: {error}",
+                comment.vid().get()
+            );
+            failed_bare()
+        }
+    }
+}
+
+/// The comment fields of a JSON or urlencoded body.
+///
+/// JSON strings are taken as they are, numbers and booleans as their JSON text (a `vid` of `3`
+/// and of `"3"` are the same); `null`, arrays and objects count as absent.
+///
+/// # Errors
+/// A description for the log: another content type, JSON that does not parse or is not an
+/// object, or a form that is not UTF-8.
+fn parse_body(content_type: &str, body: &[u8]) -> Result<RawComment, String> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        let value: Value = serde_json::from_slice(body).map_err(|e| format!("JSON: {e}"))?;
+        let Value::Object(fields) = value else {
+            return Err("the JSON body is not an object".into());
+        };
+        let field = |name: &str| match fields.get(name) {
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(Value::Number(number)) => Some(number.to_string()),
+            Some(Value::Bool(flag)) => Some(flag.to_string()),
+            _ => None,
+        };
+        return Ok(RawComment {
+            vid: field("vid"),
+            nick: field("nick"),
+            avatar: field("avatar"),
+            content: field("content"),
+        });
+    }
+    if essence == "application/x-www-form-urlencoded" {
+        std::str::from_utf8(body).map_err(|_| "the form is not UTF-8".to_owned())?;
+        let field = |name: &str| {
+            url::form_urlencoded::parse(body)
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.into_owned())
+        };
+        return Ok(RawComment {
+            vid: field("vid"),
+            nick: field("nick"),
+            avatar: field("avatar"),
+            content: field("content"),
+        });
+    }
+    Err(format!("unsupported content type {content_type:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_numbers_and_strings_are_both_text() {
+        let body = r#"{"vid":3,"nick":"小明","avatar":"https://a.test/x.png","content":"好看😀"}"#;
+        let raw = parse_body("application/json; charset=utf-8", body.as_bytes());
+        assert_eq!(
+            raw,
+            Ok(RawComment {
+                vid: Some("3".into()),
+                nick: Some("小明".into()),
+                avatar: Some("https://a.test/x.png".into()),
+                content: Some("好看😀".into()),
+            })
+        );
+        let raw = parse_body("application/json", br#"{"vid":"3","content":null}"#);
+        assert_eq!(
+            raw.map(|r| (r.vid, r.content)),
+            Ok((Some("3".into()), None))
+        );
+    }
+
+    #[test]
+    fn forms_are_decoded() {
+        let raw = parse_body(
+            "application/x-www-form-urlencoded",
+            "vid=7&content=%E5%A5%BD+%F0%9F%98%80".as_bytes(),
+        );
+        assert_eq!(
+            raw.map(|r| (r.vid, r.content)),
+            Ok((Some("7".into()), Some("好 😀".into())))
+        );
+    }
+
+    #[test]
+    fn other_bodies_are_refused() {
+        assert!(parse_body("application/json", b"{oops").is_err());
+        assert!(parse_body("application/json", b"[1,2]").is_err());
+        assert!(parse_body("text/plain", b"vid=1").is_err());
+        assert!(parse_body("", b"").is_err());
+    }
+}

@@ -1,0 +1,326 @@
+//! The video service's configuration: the original `server/config.js` keys
+//! (`spec/originals.md` §4: `port`, `ROUTE_BASE_PATH`, MySQL `host`/`user`/`password`/`database`)
+//! plus what a production deployment needs (pool size, limits, rate limit, migrations).
+//!
+//! Loaded by [`weapp_common::config::Source`] with prefix `VIDEO`: `VIDEO_PORT`,
+//! `VIDEO_MYSQL__PASSWORD`, `VIDEO_COMMENT__CONTENT_MAX_CHARS`, …
+//!
+//! | original key | here | default |
+//! |---|---|---|
+//! | `port` | `port` | `9994` |
+//! | `ROUTE_BASE_PATH` | `route_base_path` | `/applet` |
+//! | `host` / `user` / `password` / `database` | `mysql.host` / `.user` / `.password` / `.database` | `127.0.0.1` / `weapp` / `""` / `video` |
+//! | page size constant 6 (`handlers/list.js`) | `page_size` | `6` |
+
+use std::{net::IpAddr, num::NonZeroU32, path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+use weapp_common::config::{ConfigError, Secret, Source};
+
+/// Widest `comment.nick` the schema stores (`nick VARCHAR(100)`, migration V1).
+pub const NICK_COLUMN_CHARS: usize = 100;
+/// Widest `comment.avatar` the schema stores (`avatar VARCHAR(1024)`).
+pub const AVATAR_COLUMN_CHARS: usize = 1024;
+/// Widest `comment.content` the schema stores (`content VARCHAR(2000)`).
+pub const CONTENT_COLUMN_CHARS: usize = 2000;
+
+/// Everything the video service reads from configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address to bind; `127.0.0.1` behind a local nginx, `0.0.0.0` in a container.
+    pub host: IpAddr,
+    /// TCP port (original `port`, 9994). `0` picks a free port (tests).
+    pub port: u16,
+    /// Prefix of every route (original `ROUTE_BASE_PATH`, `/applet`).
+    pub route_base_path: String,
+    /// The MySQL server, database and pool.
+    pub mysql: MysqlSettings,
+    /// Videos per `list` page (the original's constant 6).
+    pub page_size: u32,
+    /// Comment limits.
+    pub comment: CommentSettings,
+    /// Per-client limit on posting comments.
+    pub rate_limit: RateLimitSettings,
+    /// Apply pending migrations before serving (also `video migrate`).
+    pub migrate_on_start: bool,
+    /// Largest JSON or urlencoded request body in bytes (body-parser's default, 100 kB).
+    pub json_body_limit: usize,
+    /// HTTP worker threads; `0` = one per core.
+    pub workers: usize,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 9994,
+            route_base_path: "/applet".into(),
+            mysql: MysqlSettings::default(),
+            page_size: 6,
+            comment: CommentSettings::default(),
+            rate_limit: RateLimitSettings::default(),
+            migrate_on_start: true,
+            json_body_limit: 100 * 1024,
+            workers: 0,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// The original MySQL keys plus the pool (the original opened one connection per request).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MysqlSettings {
+    /// Server host name or address (`host`).
+    pub host: String,
+    /// Server TCP port.
+    pub port: u16,
+    /// User (`user`).
+    pub user: String,
+    /// Password (`password`) — never logged.
+    pub password: Secret,
+    /// Database (`database`).
+    pub database: String,
+    /// Connections the pool keeps open when idle.
+    pub pool_min: usize,
+    /// Most connections the pool opens; further requests wait for a free one.
+    pub pool_max: usize,
+    /// Seconds one database operation (waiting for a connection included) may take before the
+    /// request fails.
+    pub timeout_secs: u64,
+}
+
+impl Default for MysqlSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 3306,
+            user: "weapp".into(),
+            password: Secret::from(""),
+            database: "video".into(),
+            pool_min: 2,
+            pool_max: 10,
+            timeout_secs: 5,
+        }
+    }
+}
+
+impl MysqlSettings {
+    /// The per-operation timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
+/// Field limits of `POST /video/comment`, in characters (Unicode scalar values, which is what
+/// MySQL's `VARCHAR(n)` counts).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default)]
+pub struct CommentSettings {
+    /// Longest `content`. The original client caps input at 50; API clients may send more.
+    pub content_max_chars: usize,
+    /// Longest `nick` (WeChat nicknames are short; 64 leaves room).
+    pub nick_max_chars: usize,
+    /// Longest `avatar` URL.
+    pub avatar_max_chars: usize,
+    /// Most comments `commentList` returns (the newest); the original had no limit.
+    pub list_max: u32,
+}
+
+impl Default for CommentSettings {
+    fn default() -> Self {
+        Self {
+            content_max_chars: 500,
+            nick_max_chars: 64,
+            avatar_max_chars: 512,
+            list_max: 100,
+        }
+    }
+}
+
+/// GCRA rate limit (governor) on `POST /video/comment`, keyed by client address.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    /// Off = no limit.
+    pub enabled: bool,
+    /// Comments a client may post at once.
+    pub burst: u32,
+    /// Sustained comments per minute per client.
+    pub per_minute: u32,
+    /// Take the client address from `X-Real-IP` (set by nginx) instead of the peer address —
+    /// like Express's `trust proxy` in the original. Turn off if clients reach the service
+    /// directly, or they can pick their own key.
+    pub trust_x_real_ip: bool,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            burst: 10,
+            per_minute: 20,
+            trust_x_real_ip: true,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    /// The configured quota, `None` when disabled. Valid after [`Settings::validate`].
+    pub fn quota(&self) -> Option<governor::Quota> {
+        if !self.enabled {
+            return None;
+        }
+        let burst = NonZeroU32::new(self.burst)?;
+        let period = Duration::from_secs(60) / self.per_minute.max(1);
+        governor::Quota::with_period(period).map(|quota| quota.allow_burst(burst))
+    }
+}
+
+impl Settings {
+    /// Load from defaults → optional file → `VIDEO_*` environment, then check the values.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the offending key.
+    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let settings: Self = Source::env("VIDEO").file(file).load()?;
+        settings.validate()
+    }
+
+    /// Check the rules the types cannot express.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the key.
+    pub fn validate(self) -> Result<Self, ConfigError> {
+        let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
+        if !self.route_base_path.is_empty()
+            && (!self.route_base_path.starts_with('/') || self.route_base_path.ends_with('/'))
+        {
+            return invalid(
+                "route_base_path",
+                "must be empty or start with `/` and not end with `/`".into(),
+            );
+        }
+        if self.page_size == 0 || self.page_size > 1000 {
+            return invalid("page_size", "must be between 1 and 1000".into());
+        }
+        let m = &self.mysql;
+        if m.pool_max == 0 || m.pool_min > m.pool_max {
+            return invalid(
+                "mysql.pool_max",
+                "must be at least 1 and not below mysql.pool_min".into(),
+            );
+        }
+        if m.timeout_secs == 0 {
+            return invalid("mysql.timeout_secs", "must be above 0".into());
+        }
+        let c = &self.comment;
+        for (key, value, column) in [
+            (
+                "comment.content_max_chars",
+                c.content_max_chars,
+                CONTENT_COLUMN_CHARS,
+            ),
+            (
+                "comment.nick_max_chars",
+                c.nick_max_chars,
+                NICK_COLUMN_CHARS,
+            ),
+            (
+                "comment.avatar_max_chars",
+                c.avatar_max_chars,
+                AVATAR_COLUMN_CHARS,
+            ),
+        ] {
+            if value == 0 || value > column {
+                return invalid(key, format!("must be between 1 and {column} (the column)"));
+            }
+        }
+        if c.list_max == 0 {
+            return invalid("comment.list_max", "must be above 0".into());
+        }
+        let r = &self.rate_limit;
+        if r.enabled && (r.burst == 0 || r.per_minute == 0) {
+            return invalid(
+                "rate_limit.burst",
+                "burst and per_minute must be above 0 when enabled".into(),
+            );
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Source::env("VIDEO")
+            .load_from::<Settings>(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))?
+            .validate()
+    }
+
+    #[test]
+    fn defaults_reproduce_the_original_config() -> Result<(), ConfigError> {
+        let settings = load(&[])?;
+        assert_eq!(settings.port, 9994);
+        assert_eq!(settings.route_base_path, "/applet");
+        assert_eq!(settings.page_size, 6);
+        assert_eq!(settings.mysql.database, "video");
+        assert!(settings.rate_limit.quota().is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn environment_sets_nested_keys() -> Result<(), ConfigError> {
+        let settings = load(&[
+            ("VIDEO_MYSQL__POOL_MAX", "3"),
+            ("VIDEO_MYSQL__POOL_MIN", "1"),
+            ("VIDEO_COMMENT__CONTENT_MAX_CHARS", "50"),
+            ("VIDEO_RATE_LIMIT__ENABLED", "false"),
+        ])?;
+        assert_eq!(settings.mysql.pool_max, 3);
+        assert_eq!(settings.comment.content_max_chars, 50);
+        assert!(settings.rate_limit.quota().is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn limits_beyond_the_columns_are_refused_naming_the_key() {
+        let error = load(&[("VIDEO_COMMENT__NICK_MAX_CHARS", "101")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("comment.nick_max_chars"), "{error}");
+    }
+
+    #[test]
+    fn an_empty_pool_is_refused() {
+        assert!(load(&[("VIDEO_MYSQL__POOL_MAX", "0")]).is_err());
+        assert!(load(&[("VIDEO_PAGE_SIZE", "0")]).is_err());
+    }
+
+    #[test]
+    fn the_password_is_not_in_debug_output() -> Result<(), ConfigError> {
+        let settings = load(&[("VIDEO_MYSQL__PASSWORD", "do-not-print-me-42")])?;
+        assert!(!format!("{settings:?}").contains("do-not-print-me-42"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_quota_spreads_per_minute_over_the_minute() {
+        let limits = RateLimitSettings {
+            enabled: true,
+            burst: 3,
+            per_minute: 30,
+            trust_x_real_ip: true,
+        };
+        let quota = limits
+            .quota()
+            .map(|q| (q.burst_size().get(), q.replenish_interval()));
+        assert_eq!(quota, Some((3, Duration::from_secs(2))));
+    }
+}
