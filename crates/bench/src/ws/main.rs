@@ -1,0 +1,130 @@
+//! `ws-bench`: a load generator for ws-game (`proto/ws-game.md`). It prints, in one table:
+//!
+//! - the server's RSS per idle connection: `VmRSS` of the server process before and after
+//!   opening N sockets that only completed the handshake (`idle.rs`);
+//! - with N concurrent players in rooms of two — a paced phase, then a flat-out phase — rounds/s
+//!   (the server's `/stats`), messages/s (frames written + read by all players) and the delay
+//!   from one player's `choice` to its opponent's `movement` (client-side timestamps)
+//!   (`rounds.rs`, `player.rs`).
+//!
+//! Run it through `scripts/bench/ws-game`, which builds ws-game and this bench in release mode,
+//! starts its own ws-game with short rounds on a free port, and stops it at the end. A
+//! benchmark: it reports figures and the goals they are read against, and asserts nothing.
+
+mod frames;
+mod idle;
+mod player;
+mod probe;
+mod rounds;
+mod table;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::frames::Framing;
+use crate::rounds::Plan;
+
+/// Load generator for ws-game: memory per idle socket, rounds/s, messages/s and choice→movement
+/// delay (prints a table).
+#[derive(Debug, Parser)]
+#[command(name = "ws-bench", version)]
+struct Args {
+    /// ws-game's address.
+    #[arg(long, env = "WS_BENCH_ADDR", default_value = "127.0.0.1:9595")]
+    addr: String,
+    /// Speak the socket.io framing (Engine.IO 3, `/applet/websocket/socket.io/`) instead of
+    /// plain JSON (`/applet/websocket/ws`).
+    #[arg(long)]
+    socketio: bool,
+    /// Concurrent players; pairs form among those joining together.
+    #[arg(long, short = 'p', default_value_t = 2000)]
+    players: usize,
+    /// Idle sockets for the memory figure (0 skips it).
+    #[arg(long, default_value_t = 10_000)]
+    idle: usize,
+    /// ws-game's process id, for its VmRSS (without it the memory figure is skipped).
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Round length the server runs with, in ms (its `WS_GAME_GAME__GAME_TIME_MS`).
+    #[arg(long, default_value_t = 500)]
+    round_ms: u64,
+    /// Paced phase: pause between a player's choice being seen and its next one, in ms.
+    #[arg(long, default_value_t = 100)]
+    think_ms: u64,
+    /// Seconds of unmeasured play before the measured phases.
+    #[arg(long, default_value_t = 2)]
+    warmup_secs: u64,
+    /// Seconds of each measured phase (paced, then flat out).
+    #[arg(long, short = 's', default_value_t = 10)]
+    seconds: u64,
+    /// WebSocket handshakes in flight while players connect.
+    #[arg(long, default_value_t = 128)]
+    connects: usize,
+}
+
+/// How long the server may take to notice that the idle sockets are gone.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let framing = if args.socketio {
+        Framing::SocketIo
+    } else {
+        Framing::Json
+    };
+    let http = reqwest::Client::new();
+    let baseline = probe::stats(&http, &args.addr)
+        .await
+        .with_context(|| format!("ws-game does not answer on {}", args.addr))?;
+
+    let (idle, skipped) = match args.server_pid {
+        Some(pid) if args.idle > 0 => {
+            eprintln!("[ws-bench] opening {} idle sockets", args.idle);
+            let idle = idle::measure(&args.addr, framing, args.idle, pid).await?;
+            probe::wait_for_connections(&http, &args.addr, baseline.connections, DRAIN_LIMIT)
+                .await?;
+            (Some(idle), "")
+        }
+        Some(_) => (None, "--idle 0"),
+        None => (None, "no --server-pid: the server's VmRSS cannot be read"),
+    };
+
+    let plan = Plan {
+        players: args.players,
+        connects: args.connects,
+        think: Duration::from_millis(args.think_ms),
+        round: Duration::from_millis(args.round_ms),
+        warmup: Duration::from_secs(args.warmup_secs),
+        measured: Duration::from_secs(args.seconds),
+        server_pid: args.server_pid,
+    };
+    eprintln!(
+        "[ws-bench] {} players: connect, {} s warm-up, {} s paced, {} s flat out",
+        plan.players, args.warmup_secs, args.seconds, args.seconds
+    );
+    let played = rounds::run(&http, &args.addr, framing, plan).await?;
+
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let framing_name = if args.socketio { "socket.io" } else { "JSON" };
+    let pid = args
+        .server_pid
+        .map_or_else(|| "?".into(), |pid| pid.to_string());
+    println!(
+        "\nws-bench: {} players, {framing_name} framing, ws-game at {} (pid {pid}), {} ms rounds, {cores} cores",
+        args.players, args.addr, args.round_ms
+    );
+    println!(
+        "measured by: ws-bench (tokio-tungstenite clients, client-side timestamps on one clock) \
+         for messages/s and choice→movement; ws-game's GET /applet/websocket/stats for rounds/s; \
+         /proc/<pid>/status VmRSS of the server only (the client's RSS is not counted) for \
+         memory; /proc/<pid>/stat for CPU. Client and server share the cores; goals are \
+         reported, not asserted. Paced: think time ± 50 %, joins spread over one round.\n"
+    );
+    let mut rows = vec![table::idle_row(idle.as_ref(), skipped)];
+    rows.extend(table::rounds_rows(&played, args.players, args.think_ms));
+    print!("{}", table::render(&rows));
+    Ok(())
+}
