@@ -1,0 +1,317 @@
+//! [`RedisStore`]: the session store on Redis through one deadpool pool of deadpool-redis
+//! connections.
+//!
+//! Redis connections here are multiplexed: one carries many requests at once and pipelines
+//! them. So a request checks a connection out only to clone its handle and gives it back at
+//! once; concurrent requests share a few connections and their commands go out in batches.
+//!
+//! deadpool-redis checks a pooled connection with a `PING` every time it is handed out, which
+//! would double the round trips of a cached-session request (one `GET`). Its manager is wrapped
+//! here so the check runs only on connections idle for more than a second; a connection whose
+//! command failed at the transport level is marked broken and dropped at its next checkout, and
+//! a fresh one is opened — so the store recovers by itself when Redis comes back.
+//!
+//! The two logins are Lua scripts (atomic on the server; Redis loads them on first use).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use deadpool::managed::{self, Metrics, PoolError, RecycleError, RecycleResult};
+use deadpool_redis::redis::{
+    self, AsyncConnectionConfig, Cmd, FromRedisValue, RedisError, Script, ScriptInvocation,
+    aio::MultiplexedConnection,
+};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use secrecy::ExposeSecret;
+
+use super::{SessionStore, StoreError, StoreFuture, parse_record_user, parse_user, record_json};
+use crate::{OpenId, Skey, WxUserInfo, config::RedisConfig, config::SkeyConfig, protocol::Code};
+
+/// A pooled connection idle for longer than this is `PING`ed before use; a busier one is
+/// trusted (a broken one is dropped on its first failed command).
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// `weapp-session` login (§3.1): evict the user's previous code, then set both keys.
+/// KEYS: `{prefix}{code}`, `{prefix}{openId}`. ARGV: wxUserInfo JSON, the code as a JSON
+/// string, ttl, prefix, code.
+const SAVE_CODE_SESSION: &str = r"
+local old = redis.call('GET', KEYS[2])
+if old then
+  local ok, old_code = pcall(cjson.decode, old)
+  if ok and type(old_code) == 'string' and old_code ~= ARGV[5] then
+    redis.call('DEL', ARGV[4] .. old_code)
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1
+";
+
+/// Modern login (§7.2): revoke the user's previous skey, then set the skey and the user record.
+/// KEYS: `{skey_prefix}skey:{skey}`, `{skey_prefix}user:{openId}`. ARGV: wxUserInfo JSON, skey
+/// ttl, record JSON, user ttl, `{skey_prefix}skey:`.
+const SAVE_SKEY_SESSION: &str = r"
+local old = redis.call('GET', KEYS[2])
+if old then
+  local ok, record = pcall(cjson.decode, old)
+  if ok and type(record) == 'table' and type(record.skey) == 'string' then
+    redis.call('DEL', ARGV[5] .. record.skey)
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+return 1
+";
+
+/// A pooled multiplexed connection and whether a command on it failed in transport.
+struct Shared {
+    connection: MultiplexedConnection,
+    broken: Arc<AtomicBool>,
+}
+
+/// deadpool-redis's manager with the per-checkout `PING` limited to idle connections, and
+/// broken connections dropped.
+struct Manager(deadpool_redis::Manager);
+
+impl managed::Manager for Manager {
+    type Type = Shared;
+    type Error = RedisError;
+
+    async fn create(&self) -> Result<Shared, RedisError> {
+        Ok(Shared {
+            connection: self.0.create().await?,
+            broken: Arc::default(),
+        })
+    }
+
+    async fn recycle(&self, shared: &mut Shared, metrics: &Metrics) -> RecycleResult<RedisError> {
+        if shared.broken.load(Ordering::Relaxed) {
+            return Err(RecycleError::message("the connection failed"));
+        }
+        if metrics.last_used() < IDLE_CHECK {
+            return Ok(());
+        }
+        self.0.recycle(&mut shared.connection, metrics).await
+    }
+}
+
+type Pool = managed::Pool<Manager>;
+
+/// The store could not be set up from its configuration (a malformed URL).
+#[derive(Debug, thiserror::Error)]
+#[error("redis configuration: {0}")]
+pub struct StoreBuildError(String);
+
+/// The session store on Redis. Cheap to share behind an `Arc`; connects lazily, so it builds
+/// while Redis is down.
+pub struct RedisStore {
+    pool: Pool,
+    prefix: String,
+    ttl: u64,
+    skey_prefix: String,
+    skey_ttl: u64,
+    user_ttl: u64,
+    save_code_session: Script,
+    save_skey_session: Script,
+}
+
+impl RedisStore {
+    /// A store for `redis` with `skey` sessions.
+    ///
+    /// # Errors
+    /// [`StoreBuildError`] when the URL does not parse or the pool cannot be built.
+    pub fn new(redis: &RedisConfig, skey: &SkeyConfig) -> Result<Self, StoreBuildError> {
+        let timeout = redis.timeout();
+        let connection = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let manager = deadpool_redis::Manager::new_with_config(connection_url(redis), connection)
+            .map_err(|error| StoreBuildError(error.to_string()))?;
+        let pool = Pool::builder(Manager(manager))
+            .max_size(redis.pool_size)
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|error| StoreBuildError(error.to_string()))?;
+        Ok(Self {
+            pool,
+            prefix: redis.prefix.clone(),
+            ttl: redis.ttl,
+            skey_prefix: skey.prefix.clone(),
+            skey_ttl: skey.ttl,
+            user_ttl: skey.user_ttl,
+            save_code_session: Script::new(SAVE_CODE_SESSION),
+            save_skey_session: Script::new(SAVE_SKEY_SESSION),
+        })
+    }
+
+    /// A handle on a pooled connection (the pool object goes back at once) and its health flag.
+    async fn connection(&self) -> Result<(MultiplexedConnection, Arc<AtomicBool>), StoreError> {
+        let shared = self.pool.get().await.map_err(|error| match error {
+            PoolError::Backend(error) => StoreError(format!("connecting: {error}")),
+            other => StoreError(format!("no connection: {other}")),
+        })?;
+        Ok((shared.connection.clone(), Arc::clone(&shared.broken)))
+    }
+
+    /// Run `cmd`, marking the connection broken when the failure is at the transport level.
+    async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
+        let (mut connection, broken) = self.connection().await?;
+        settle(&broken, cmd.query_async(&mut connection).await)
+    }
+
+    async fn invoke(&self, invocation: &ScriptInvocation<'_>) -> Result<(), StoreError> {
+        let (mut connection, broken) = self.connection().await?;
+        settle(
+            &broken,
+            invocation.invoke_async::<i64>(&mut connection).await,
+        )
+        .map(|_| ())
+    }
+
+    async fn get(&self, key: String) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(key)).await
+    }
+}
+
+/// Pass `result` on; a transport failure marks the connection broken, so the pool replaces it.
+fn settle<T>(broken: &AtomicBool, result: Result<T, RedisError>) -> Result<T, StoreError> {
+    result.map_err(|error| {
+        if error.is_io_error()
+            || error.is_connection_dropped()
+            || error.is_timeout()
+            || error.is_unrecoverable_error()
+        {
+            broken.store(true, Ordering::Relaxed);
+        }
+        StoreError(error.to_string())
+    })
+}
+
+/// `redis.url`, or one built from host, port, password and db.
+fn connection_url(redis: &RedisConfig) -> String {
+    let url = redis.url.expose_secret();
+    if !url.is_empty() {
+        return url.to_owned();
+    }
+    let password = redis.password.expose_secret();
+    let auth = if password.is_empty() {
+        String::new()
+    } else {
+        format!(":{}@", utf8_percent_encode(password, NON_ALPHANUMERIC))
+    };
+    let host = if redis.host.contains(':') {
+        format!("[{}]", redis.host)
+    } else {
+        redis.host.clone()
+    };
+    format!("redis://{auth}{host}:{}/{}", redis.port, redis.db)
+}
+
+impl SessionStore for RedisStore {
+    fn user_by_code<'a>(&'a self, code: &'a Code) -> StoreFuture<'a, Option<WxUserInfo>> {
+        Box::pin(async move {
+            let value = self
+                .get(format!("{}{}", self.prefix, code.as_str()))
+                .await?;
+            Ok(parse_user("wxUserInfo", value.as_deref()))
+        })
+    }
+
+    fn save_code_session<'a>(
+        &'a self,
+        code: &'a Code,
+        user: &'a WxUserInfo,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let quoted = serde_json::to_string(code.as_str()).unwrap_or_default();
+            let mut invocation = self.save_code_session.prepare_invoke();
+            invocation
+                .key(format!("{}{}", self.prefix, code.as_str()))
+                .key(format!("{}{}", self.prefix, user.open_id()))
+                .arg(user.to_json())
+                .arg(quoted)
+                .arg(self.ttl)
+                .arg(&self.prefix)
+                .arg(code.as_str());
+            self.invoke(&invocation).await
+        })
+    }
+
+    fn user_by_skey<'a>(&'a self, skey: &'a Skey) -> StoreFuture<'a, Option<WxUserInfo>> {
+        Box::pin(async move {
+            let key = format!("{}skey:{}", self.skey_prefix, skey.expose());
+            let value = self.get(key).await?;
+            Ok(parse_user("skey session", value.as_deref()))
+        })
+    }
+
+    fn save_skey_session<'a>(
+        &'a self,
+        skey: &'a Skey,
+        user: &'a WxUserInfo,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut invocation = self.save_skey_session.prepare_invoke();
+            invocation
+                .key(format!("{}skey:{}", self.skey_prefix, skey.expose()))
+                .key(format!("{}user:{}", self.skey_prefix, user.open_id()))
+                .arg(user.to_json())
+                .arg(self.skey_ttl)
+                .arg(record_json(skey, user))
+                .arg(self.user_ttl)
+                .arg(format!("{}skey:", self.skey_prefix));
+            self.invoke(&invocation).await
+        })
+    }
+
+    fn last_user<'a>(&'a self, open_id: &'a OpenId) -> StoreFuture<'a, Option<WxUserInfo>> {
+        Box::pin(async move {
+            let value = self
+                .get(format!("{}user:{open_id}", self.skey_prefix))
+                .await?;
+            Ok(parse_record_user(value.as_deref()))
+        })
+    }
+
+    fn revoke_skey<'a>(&'a self, skey: &'a Skey) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let key = format!("{}skey:{}", self.skey_prefix, skey.expose());
+            self.query::<i64>(redis::cmd("DEL").arg(key))
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move { self.query::<String>(&redis::cmd("PING")).await.map(|_| ()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weapp_common::config::Secret;
+
+    #[test]
+    fn url_is_built_from_the_original_keys() {
+        let mut config = RedisConfig::default();
+        assert_eq!(connection_url(&config), "redis://127.0.0.1:6379/0");
+        config.password = Secret::from("p@ss word");
+        config.db = 3;
+        config.host = "::1".into();
+        assert_eq!(
+            connection_url(&config),
+            "redis://:p%40ss%20word@[::1]:6379/3"
+        );
+        config.url = Secret::from("redis://elsewhere:7000/1");
+        assert_eq!(connection_url(&config), "redis://elsewhere:7000/1");
+    }
+}

@@ -1,0 +1,104 @@
+//! The weapp-cloud session service (`spec/originals.md` §3, §7.2): the `weapp-session` login
+//! protocol and the modern skey login (both from `weapp-auth`, sessions in Redis), and the
+//! 一笔到底 drawing app's paints on MongoDB, scoped to their owner.
+//!
+//! [`Application::build`] connects nothing yet (Redis and MongoDB are reached lazily, so the
+//! service starts while they are down and `/readyz` says so), binds the listener (port 0 works
+//! in tests); [`Application::run_until_stopped`] serves until SIGTERM/SIGINT.
+
+pub mod paints;
+pub mod readiness;
+pub mod routes;
+pub mod settings;
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use anyhow::Context;
+use weapp_auth::{RedisStore, WeappAuth};
+use weapp_common::{
+    envelope::{bad_request, extractor_error_handlers, not_found},
+    health::{self, Readiness},
+};
+use wx_api::WxClient;
+
+use crate::{paints::Paints, readiness::Backends, routes::AppState, settings::Settings};
+
+/// The session service, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Build the WeChat client, the Redis pool and the MongoDB client, and bind
+    /// `settings.host:settings.port`.
+    ///
+    /// # Errors
+    /// When a backend cannot be configured (malformed URL) or the address cannot be bound.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let wx = WxClient::new(settings.wx.clone()).context("configuring the WeChat API client")?;
+        let store = RedisStore::new(&settings.redis, &settings.skey)?;
+        let auth = WeappAuth::new(Arc::new(store), wx, settings.skey.ttl);
+        let mongo = paints::client(&settings.mongo)
+            .await
+            .context("configuring the MongoDB client (mongo.url)")?;
+        let paints = Arc::new(Paints::new(
+            &mongo,
+            &settings.mongo,
+            settings.paints.list_limit,
+        ));
+        let readiness: Arc<dyn Readiness> =
+            Arc::new(Backends::new(auth.clone(), Arc::clone(&paints)));
+        let state = web::Data::new(AppState {
+            auth: auth.clone(),
+            paints,
+            json_body_limit: settings.json_body_limit,
+            max_actions_bytes: settings.paints.max_actions_bytes,
+        });
+
+        let listener = TcpListener::bind((settings.host, settings.port))
+            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let base = settings.route_base_path.clone();
+        let json_body_limit = settings.json_body_limit;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(auth.clone())
+                .app_data(state.clone())
+                .configure(|cfg| extractor_error_handlers(cfg, json_body_limit, bad_request))
+                .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
+                .configure(|cfg| routes::configure(cfg, &base))
+                .default_service(web::to(not_found))
+                .wrap(request_log())
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until SIGTERM/SIGINT, then drain in-flight requests.
+    ///
+    /// # Errors
+    /// An I/O error of the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Access log without query strings or headers (skeys and codes are credentials).
+fn request_log() -> middleware::Logger {
+    middleware::Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
+        .custom_request_replace("method", |req| req.method().to_string())
+}

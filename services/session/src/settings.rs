@@ -1,0 +1,279 @@
+//! The session service's configuration: the original `server/config.js` keys
+//! (`spec/originals.md` §3.2) and the `weapp-session` defaults (§3.1), plus limits.
+//!
+//! Loaded by [`weapp_common::config::Source`] with prefix `SESSION`: `SESSION_PORT`,
+//! `SESSION_WX__APP_ID`, `SESSION_REDIS__HOST`, `SESSION_MONGO__URL`, …
+//!
+//! | original key | here | default |
+//! |---|---|---|
+//! | `port` | `port` | `5757` |
+//! | `ROUTE_BASE_PATH` | `route_base_path` | `/applet` |
+//! | `appId` / `appSecret` | `wx.app_id` / `wx.app_secret` | required |
+//! | (jscode2session host) | `wx.base_url` | `https://api.weixin.qq.com` |
+//! | `redisConfig.{host,port,password}` | `redis.{host,port,password}` | `127.0.0.1`, `6379`, none |
+//! | weapp-session `prefix` / `ttl` | `redis.prefix` / `redis.ttl` | `weapp-session:` / `7200` |
+//! | `mongoConfig.{username,password,host,port,query}` | `mongo.url` (`mongodb://user:pass@host:port/?authSource=admin`) | `mongodb://127.0.0.1:27017` |
+//! | `mongoConfig.database` | `mongo.database` | `qcloud-applet-session` |
+//! | (collection) | `mongo.collection` | `paints` |
+//! | body-parser limit (100 kB) | `json_body_limit` | 4 MiB |
+//! | — | `paints.max_actions_bytes` | 1 MiB |
+
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+use weapp_auth::{RedisConfig, SkeyConfig};
+use weapp_common::config::{ConfigError, Secret, Source};
+use wx_api::WxConfig;
+
+/// Everything the session service reads from configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address to bind; `127.0.0.1` behind a local nginx, `0.0.0.0` in a container.
+    pub host: IpAddr,
+    /// TCP port (original `port`, 5757). `0` picks a free port (tests).
+    pub port: u16,
+    /// Prefix of every route (original `ROUTE_BASE_PATH`, `/applet`).
+    pub route_base_path: String,
+    /// The WeChat API and the mini-program's credentials (original `appId`, `appSecret`).
+    pub wx: WxConfig,
+    /// The session store (original `redisConfig` and weapp-session options).
+    pub redis: RedisConfig,
+    /// The modern login's skey sessions.
+    pub skey: SkeyConfig,
+    /// Where the paints are (original `mongoConfig`).
+    pub mongo: MongoSettings,
+    /// Limits of the drawing app.
+    pub paints: PaintsSettings,
+    /// Largest request body in bytes (`/paints/save`, `/paints/delete`).
+    pub json_body_limit: usize,
+    /// HTTP worker threads; `0` = one per core.
+    pub workers: usize,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 5757,
+            route_base_path: "/applet".into(),
+            wx: WxConfig::default(),
+            redis: RedisConfig::default(),
+            skey: SkeyConfig::default(),
+            mongo: MongoSettings::default(),
+            paints: PaintsSettings::default(),
+            json_body_limit: 4 * 1024 * 1024,
+            workers: 0,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// The MongoDB connection (one pooled client per process).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MongoSettings {
+    /// A `mongodb://` URL (credentials and options included; a secret). `mongodb+srv://` is not
+    /// supported (no DNS resolver is built in).
+    pub url: Secret,
+    /// Database (original `mongoConfig.database`).
+    pub database: String,
+    /// Collection of the paints.
+    pub collection: String,
+    /// Milliseconds to find a server, connect, or finish an operation; past it the request
+    /// fails as "database unavailable".
+    pub timeout_ms: u64,
+    /// Most connections in the pool.
+    pub max_pool_size: u32,
+}
+
+impl Default for MongoSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::from("mongodb://127.0.0.1:27017"),
+            database: "qcloud-applet-session".into(),
+            collection: "paints".into(),
+            timeout_ms: 5000,
+            max_pool_size: 32,
+        }
+    }
+}
+
+impl MongoSettings {
+    /// [`MongoSettings::timeout_ms`] as a duration.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+/// Limits of the drawing app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PaintsSettings {
+    /// Largest `actions` string in bytes. The original's 100 kB body limit cut long strokes.
+    pub max_actions_bytes: usize,
+    /// Most paints `/paints/list` returns (oldest first).
+    pub list_limit: u32,
+}
+
+impl Default for PaintsSettings {
+    fn default() -> Self {
+        Self {
+            max_actions_bytes: 1024 * 1024,
+            list_limit: 1000,
+        }
+    }
+}
+
+impl Settings {
+    /// Load from defaults → optional file → `SESSION_*` environment, then check the values.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the offending key.
+    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let settings: Self = Source::env("SESSION").file(file).load()?;
+        settings.validate()
+    }
+
+    /// Check cross-field rules the types cannot express.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the key.
+    pub fn validate(self) -> Result<Self, ConfigError> {
+        use secrecy::ExposeSecret;
+        let invalid = |key, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
+        if !self.route_base_path.is_empty()
+            && (!self.route_base_path.starts_with('/') || self.route_base_path.ends_with('/'))
+        {
+            return Err(invalid(
+                "route_base_path",
+                "must be empty or start with `/` and not end with `/`",
+            ));
+        }
+        if self.wx.app_id.is_empty() || self.wx.app_secret.expose_secret().is_empty() {
+            return Err(invalid(
+                "wx.app_id",
+                "wx.app_id and wx.app_secret are required (the mini-program's AppID/AppSecret)",
+            ));
+        }
+        for result in [
+            self.redis.validate(),
+            self.skey.validate(&self.redis.prefix),
+        ] {
+            result.map_err(|error| ConfigError::Invalid {
+                key: error.key,
+                message: error.message.to_owned(),
+            })?;
+        }
+        if !self.mongo.url.expose_secret().starts_with("mongodb://") {
+            return Err(invalid("mongo.url", "must be a mongodb:// URL"));
+        }
+        if self.mongo.database.is_empty() || self.mongo.collection.is_empty() {
+            return Err(invalid(
+                "mongo.database",
+                "database and collection are required",
+            ));
+        }
+        if self.mongo.timeout_ms == 0 {
+            return Err(invalid("mongo.timeout_ms", "must be above 0"));
+        }
+        if self.paints.max_actions_bytes == 0 || self.paints.list_limit == 0 {
+            return Err(invalid(
+                "paints.max_actions_bytes",
+                "limits must be above 0",
+            ));
+        }
+        if self.json_body_limit < self.paints.max_actions_bytes + 1024 {
+            return Err(invalid(
+                "json_body_limit",
+                "must exceed paints.max_actions_bytes by at least 1 KiB",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut all = vec![
+            ("SESSION_WX__APP_ID", "wx0000000000000000"),
+            ("SESSION_WX__APP_SECRET", "s3cr3t"),
+        ];
+        all.extend_from_slice(vars);
+        Source::env("SESSION")
+            .load_from::<Settings>(all.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))?
+            .validate()
+    }
+
+    #[test]
+    fn defaults_reproduce_the_original_config() -> Result<(), ConfigError> {
+        let settings = load(&[])?;
+        assert_eq!(settings.port, 5757);
+        assert_eq!(settings.route_base_path, "/applet");
+        assert_eq!(settings.redis.prefix, "weapp-session:");
+        assert_eq!(settings.redis.ttl, 7200);
+        assert_eq!(settings.mongo.database, "qcloud-applet-session");
+        assert_eq!(settings.mongo.collection, "paints");
+        assert_eq!(settings.paints.max_actions_bytes, 1024 * 1024);
+        assert_eq!(settings.wx.base_url, "https://api.weixin.qq.com");
+        Ok(())
+    }
+
+    #[test]
+    fn environment_reaches_nested_sections() -> Result<(), ConfigError> {
+        let settings = load(&[
+            ("SESSION_REDIS__PORT", "6380"),
+            ("SESSION_REDIS__TTL", "60"),
+            ("SESSION_MONGO__DATABASE", "other"),
+            ("SESSION_WX__BASE_URL", "http://127.0.0.1:9797"),
+        ])?;
+        assert_eq!(settings.redis.port, 6380);
+        assert_eq!(settings.redis.ttl, 60);
+        assert_eq!(settings.mongo.database, "other");
+        assert_eq!(settings.wx.base_url, "http://127.0.0.1:9797");
+        Ok(())
+    }
+
+    #[test]
+    fn missing_app_credentials_name_the_key() {
+        let error = Source::env("SESSION")
+            .load_from::<Settings>(Vec::new())
+            .and_then(Settings::validate)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("wx.app_id"), "{error}");
+    }
+
+    #[test]
+    fn a_body_limit_below_the_actions_limit_is_refused() {
+        let error = load(&[("SESSION_JSON_BODY_LIMIT", "1000")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("json_body_limit"), "{error}");
+    }
+
+    #[test]
+    fn secrets_are_not_in_debug_output() -> Result<(), ConfigError> {
+        let settings = load(&[
+            ("SESSION_REDIS__PASSWORD", "redis-pw-do-not-print"),
+            (
+                "SESSION_MONGO__URL",
+                "mongodb://u:mongo-pw-do-not-print@h:1",
+            ),
+        ])?;
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("do-not-print"), "{debug}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+        Ok(())
+    }
+}

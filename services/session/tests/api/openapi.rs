@@ -1,0 +1,181 @@
+//! Real responses validated against the published contract, `proto/session.openapi.yaml`: the
+//! schema a test uses is the one the document gives for that path, method and status.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, call, random_name, spawn_app};
+
+fn document() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../proto/session.openapi.yaml"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Follow a local `$ref` (`#/components/...`) within the document.
+fn resolve<'a>(document: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let target = document
+                .pointer(reference.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+            resolve(document, target)
+        }
+        None => node,
+    }
+}
+
+/// Assert that `body` is what the document promises for `method path` with `status`.
+fn assert_conforms(document: &Value, method: &str, path: &str, status: u16, body: &Value) {
+    let operation = document["paths"][path]
+        .get(method)
+        .unwrap_or_else(|| panic!("{method} {path} is not in the document"));
+    let response = operation["responses"]
+        .get(status.to_string())
+        .unwrap_or_else(|| panic!("{method} {path} has no {status} response ({body})"));
+    let schema = &resolve(document, response)["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {path} {status} has no JSON schema"
+    );
+    let mut root = schema.clone();
+    root["components"] = document["components"].clone();
+    let validator = jsonschema::validator_for(&root)
+        .unwrap_or_else(|e| panic!("schema of {method} {path} {status}: {e}"));
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status}: {body} does not conform: {errors:?}"
+    );
+}
+
+struct Checker<'a> {
+    app: &'a TestApp,
+    document: Value,
+}
+
+impl Checker<'_> {
+    async fn check(&self, method: &str, path: &str, request: reqwest::RequestBuilder) -> Value {
+        let (status, body) = call(request).await;
+        assert_conforms(&self.document, method, path, status, &body);
+        body
+    }
+
+    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Value {
+        let mut request = self.app.http.get(self.app.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.check("get", path, request).await
+    }
+
+    async fn post(&self, path: &str, headers: &[(&str, &str)], body: Value) -> Value {
+        let mut request = self.app.http.post(self.app.url(path)).json(&body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.check("post", path, request).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_session_reply_conforms_to_the_contract() {
+    let app = spawn_app().await;
+    let c = Checker {
+        app: &app,
+        document: document(),
+    };
+    let (list, save, delete) = (
+        "/applet/session/paints/list",
+        "/applet/session/paints/save",
+        "/applet/session/paints/delete",
+    );
+
+    // weapp-session: anonymous, first request, cached, failures.
+    c.get(list, &[]).await;
+    let login = app.wx_login("xena", "Xena").await;
+    let (_, body) = call(login.headers(app.http.get(app.url(list)))).await;
+    assert_conforms(&c.document, "get", list, 200, &body);
+    let code = [("X-WX-Code", login.code.as_str())];
+    c.post(save, &code, json!({"id":"o1","actions":"[]"})).await;
+    c.post(save, &code, json!({"id":"o2"})).await;
+    c.post(
+        save,
+        &code,
+        json!({"id":"o3","actions":"x".repeat(app.settings.paints.max_actions_bytes + 1)}),
+    )
+    .await;
+    c.get(list, &code).await;
+    c.post(delete, &code, json!({"id":"o1"})).await;
+    c.post(delete, &code, json!({})).await;
+    c.get(list, &[("X-WX-Code", "expired-code")]).await;
+    c.get(
+        list,
+        &[("X-WX-Code", "yan-1"), ("X-WX-RawData", "%E0%A4%A")],
+    )
+    .await;
+    c.get(
+        list,
+        &[
+            ("X-WX-Code", "yan-2"),
+            ("X-WX-RawData", "%7B%7D"),
+            ("X-WX-Signature", "0"),
+        ],
+    )
+    .await;
+    c.get(
+        list,
+        &[("X-WX-Code", "invalid-1"), ("X-WX-RawData", "%7B%7D")],
+    )
+    .await;
+    c.get("/applet/session/user", &code).await;
+
+    // Modern login.
+    let fresh = format!("zoe-{}", random_name(12));
+    let (encrypted, iv) = app
+        .sim_encrypt(&fresh, json!({"nickName": "Zoe"}), None)
+        .await;
+    let logged_in = c
+        .get(
+            "/applet/session/login",
+            &[
+                ("X-WX-Code", &fresh),
+                ("X-WX-Encrypted-Data", &encrypted),
+                ("X-WX-IV", &iv),
+            ],
+        )
+        .await;
+    let skey = logged_in["data"]["skey"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let with_skey = [("X-WX-Skey", skey.as_str())];
+    c.get("/applet/session/user", &with_skey).await;
+    c.get(list, &with_skey).await;
+    c.post("/applet/session/logout", &with_skey, json!({}))
+        .await;
+    c.get("/applet/session/user", &with_skey).await;
+    c.get("/applet/session/user", &[]).await;
+    c.get("/applet/session/login", &[]).await;
+    c.get("/applet/session/login", &[("X-WX-Code", &fresh)])
+        .await;
+    let other = format!("zoe-{}", random_name(12));
+    c.get(
+        "/applet/session/login",
+        &[
+            ("X-WX-Code", &other),
+            ("X-WX-Encrypted-Data", &encrypted),
+            ("X-WX-IV", &iv),
+        ],
+    )
+    .await;
+
+    // Ops and routing.
+    for path in ["/healthz", "/readyz"] {
+        c.get(path, &[]).await;
+    }
+    let (status, body) = call(app.http.put(app.url(list))).await;
+    assert_conforms(&c.document, "get", list, status, &body);
+}
