@@ -6,13 +6,7 @@
 use std::{path::PathBuf, process::Command};
 
 use serde_json::{Value, json};
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
-}
+use weapp_testkit::env_or;
 
 fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))

@@ -20,15 +20,9 @@ use std::{
 
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
+use weapp_testkit::{env_or, read};
 
 const MAGIC: &str = "F2C224D4-2BCE-4C64-AF9F-A6D872000D1A";
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
-}
 
 fn base() -> String {
     env_or("WEAPP_BASE_URL", "http://127.0.0.1:8080")
@@ -69,16 +63,7 @@ async fn send(request: reqwest::RequestBuilder) -> (u16, String, Value) {
         .send()
         .await
         .unwrap_or_else(|e| panic!("is the stack up (scripts/up)? {e}"));
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, content_type, body)
+    read(response).await
 }
 
 /// WeChat's side, from the simulator: the session_key a code will get.

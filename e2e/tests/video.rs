@@ -12,13 +12,7 @@ use std::{
 };
 
 use serde_json::{Value, json};
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
-}
+use weapp_testkit::{env_or, read};
 
 fn base() -> String {
     env_or("WEAPP_BASE_URL", "http://127.0.0.1:8080")
@@ -31,16 +25,7 @@ async fn get(client: &reqwest::Client, path: &str) -> (u16, String, Value) {
         .send()
         .await
         .unwrap_or_else(|e| panic!("is the stack up (scripts/up)? {e}"));
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, content_type, body)
+    read(response).await
 }
 
 async fn page(client: &reqwest::Client, page_no: u64) -> Value {

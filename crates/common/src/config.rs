@@ -114,6 +114,22 @@ impl Source {
     }
 }
 
+/// Check a service's `route_base_path` (original `ROUTE_BASE_PATH`), the prefix of every route:
+/// empty (routes at the root) or starting with `/` and not ending with `/` (`/applet`,
+/// `/a/b`), so that `{route_base_path}/album/list` is a clean path.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] with key `route_base_path` otherwise (`applet`, `/`, `/applet/`).
+pub fn check_route_base_path(value: &str) -> Result<(), ConfigError> {
+    if value.is_empty() || (value.starts_with('/') && !value.ends_with('/')) {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        key: "route_base_path",
+        message: "must be empty or start with `/` and not end with `/`".to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +235,24 @@ mod tests {
             .file(Some("/nonexistent/weapp.toml"))
             .load::<Settings>();
         assert!(matches!(result, Err(ConfigError::MissingFile(_))));
+    }
+
+    #[test]
+    fn route_base_path_is_empty_or_slash_led_without_a_trailing_slash() {
+        for good in ["", "/applet", "/a/b", "/x"] {
+            assert!(check_route_base_path(good).is_ok(), "{good:?}");
+        }
+        for bad in ["applet", "/", "/applet/", "a/", "//"] {
+            let error = check_route_base_path(bad).err().map(|e| e.to_string());
+            assert_eq!(
+                error.as_deref(),
+                Some(
+                    "invalid configuration: key `route_base_path`: must be empty or start with \
+                     `/` and not end with `/`"
+                ),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -21,6 +21,49 @@ pub trait Readiness: Send + Sync + 'static {
     fn probe(&self) -> ProbeFuture;
 }
 
+/// A [`Readiness`] for `backend` whose probe runs `probe(target.clone())` on every `/readyz`,
+/// for a backend that one handle reaches (an object store, a connection pool):
+///
+/// ```
+/// # use weapp_common::health;
+/// let readiness = health::readiness("storage", (), |()| async { Ok(()) });
+/// assert_eq!(readiness.backend(), "storage");
+/// ```
+pub fn readiness<T, F, P>(backend: &'static str, target: T, probe: F) -> Arc<dyn Readiness>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> P + Send + Sync + 'static,
+    P: Future<Output = Result<(), String>> + Send + 'static,
+{
+    Arc::new(Probe {
+        backend,
+        target,
+        probe,
+    })
+}
+
+/// What [`readiness`] builds.
+struct Probe<T, F> {
+    backend: &'static str,
+    target: T,
+    probe: F,
+}
+
+impl<T, F, P> Readiness for Probe<T, F>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> P + Send + Sync + 'static,
+    P: Future<Output = Result<(), String>> + Send + 'static,
+{
+    fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    fn probe(&self) -> ProbeFuture {
+        Box::pin((self.probe)(self.target.clone()))
+    }
+}
+
 /// Register `GET /healthz` and `GET /readyz` (at the root, outside the routed `/applet` paths).
 pub fn configure(cfg: &mut web::ServiceConfig, readiness: Arc<dyn Readiness>) {
     cfg.app_data(web::Data::new(ReadinessData(readiness)))
@@ -87,6 +130,40 @@ mod tests {
         let (status, body) = get(Fixed(Err("secret-host:1234 refused".into())), "/readyz").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(body, r#"{"code":-1,"msg":"storage unavailable","data":{}}"#);
+    }
+
+    #[actix_web::test]
+    async fn a_readiness_from_a_probe_asks_its_target_every_time() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let readiness = readiness("mysql", Arc::clone(&calls), |calls| async move {
+            match calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+                0 => Err("refused".to_owned()),
+                _ => Ok(()),
+            }
+        });
+        assert_eq!(readiness.backend(), "mysql");
+        let app = test::init_service(App::new().configure(|cfg| configure(cfg, readiness))).await;
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let request = test::TestRequest::get().uri("/readyz").to_request();
+            let response = test::call_service(&app, request).await;
+            let status = response.status();
+            let body = test::read_body(response).await;
+            answers.push((status, String::from_utf8_lossy(&body).into_owned()));
+        }
+        assert_eq!(
+            answers,
+            [
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    r#"{"code":-1,"msg":"mysql unavailable","data":{}}"#.to_owned()
+                ),
+                (
+                    StatusCode::OK,
+                    r#"{"code":0,"msg":"ok","data":{}}"#.to_owned()
+                ),
+            ]
+        );
     }
 
     #[actix_web::test]

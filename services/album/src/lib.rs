@@ -12,13 +12,12 @@ pub mod routes;
 pub mod settings;
 pub mod storage;
 
-use std::{net::TcpListener, sync::Arc, time::Duration};
+use std::time::Duration;
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
-use anyhow::Context;
+use actix_web::{dev::Server, web};
 use weapp_common::{
-    envelope::{bad_request, extractor_error_handlers, not_found},
-    health::{self, ProbeFuture, Readiness},
+    health,
+    http::{self, ServerOptions},
 };
 
 use crate::{routes::AppState, settings::Settings, storage::Storage};
@@ -29,20 +28,6 @@ pub struct Application {
     server: Server,
 }
 
-/// `/readyz`: the object store answers.
-struct StorageReadiness(Storage);
-
-impl Readiness for StorageReadiness {
-    fn backend(&self) -> &'static str {
-        "storage"
-    }
-
-    fn probe(&self) -> ProbeFuture {
-        let storage = self.0.clone();
-        Box::pin(async move { storage.probe().await })
-    }
-}
-
 impl Application {
     /// Build the storage backend and bind `settings.host:settings.port`.
     ///
@@ -50,11 +35,11 @@ impl Application {
     /// When the backend cannot be configured or the address cannot be bound.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
         let (storage, signer) = Storage::from_settings(settings)?;
-        let listener = TcpListener::bind((settings.host, settings.port))
-            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
-        let port = listener.local_addr()?.port();
         let serves_files = storage.serves_files();
-        let readiness: Arc<dyn Readiness> = Arc::new(StorageReadiness(storage.clone()));
+        // `/readyz`: the object store answers.
+        let readiness = health::readiness("storage", storage.clone(), |storage| async move {
+            storage.probe().await
+        });
         let state = web::Data::new(AppState {
             storage,
             signer,
@@ -63,25 +48,11 @@ impl Application {
             json_body_limit: settings.json_body_limit,
         });
         let base = settings.route_base_path.clone();
-        let json_body_limit = settings.json_body_limit;
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .configure(|cfg| extractor_error_handlers(cfg, json_body_limit, bad_request))
-                .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
-                .configure(|cfg| routes::configure(cfg, &base, serves_files))
-                .default_service(web::to(not_found))
-                .wrap(request_log())
-        })
-        .listen(listener)?
-        .shutdown_timeout(settings.shutdown_timeout_secs);
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
-        }
-        Ok(Self {
-            port,
-            server: server.run(),
-        })
+        let (port, server) = http::serve(&server_options(settings), readiness, move |cfg| {
+            cfg.app_data(state.clone());
+            routes::configure(cfg, &base, serves_files);
+        })?;
+        Ok(Self { port, server })
     }
 
     /// The bound port.
@@ -98,10 +69,17 @@ impl Application {
     }
 }
 
-/// Access log without query strings: direct-upload URLs carry signatures there.
-fn request_log() -> middleware::Logger {
-    middleware::Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
-        .custom_request_replace("method", |req| req.method().to_string())
+/// The album's listener; the access log leaves out query strings, where direct-upload URLs
+/// carry their signatures.
+fn server_options(settings: &Settings) -> ServerOptions {
+    ServerOptions {
+        host: settings.host,
+        port: settings.port,
+        workers: settings.workers,
+        shutdown_timeout_secs: settings.shutdown_timeout_secs,
+        json_body_limit: settings.json_body_limit,
+        access_log: http::request_log,
+    }
 }
 
 /// How long a graceful shutdown may take, as configured.

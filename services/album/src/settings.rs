@@ -19,7 +19,7 @@
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
-use weapp_common::config::{ConfigError, Secret, Source};
+use weapp_common::config::{ConfigError, Secret, Source, check_route_base_path};
 
 /// Everything the album reads from configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -209,14 +209,7 @@ impl Settings {
             key,
             message: message.to_owned(),
         };
-        if !self.route_base_path.is_empty()
-            && (!self.route_base_path.starts_with('/') || self.route_base_path.ends_with('/'))
-        {
-            return Err(invalid(
-                "route_base_path",
-                "must be empty or start with `/` and not end with `/`",
-            ));
-        }
+        check_route_base_path(&self.route_base_path)?;
         if self.cos.folder.split('/').any(|segment| segment == "..") {
             return Err(invalid("cos.folder", "must not contain `..`"));
         }

@@ -11,14 +11,14 @@ pub mod readiness;
 pub mod routes;
 pub mod settings;
 
-use std::{net::TcpListener, sync::Arc};
+use std::sync::Arc;
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_web::{dev::Server, web};
 use anyhow::Context;
 use weapp_auth::{RedisStore, WeappAuth};
 use weapp_common::{
-    envelope::{bad_request, extractor_error_handlers, not_found},
-    health::{self, Readiness},
+    health::Readiness,
+    http::{self, ServerOptions},
 };
 use wx_api::WxClient;
 
@@ -56,31 +56,12 @@ impl Application {
             json_body_limit: settings.json_body_limit,
             max_actions_bytes: settings.paints.max_actions_bytes,
         });
-
-        let listener = TcpListener::bind((settings.host, settings.port))
-            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
-        let port = listener.local_addr()?.port();
         let base = settings.route_base_path.clone();
-        let json_body_limit = settings.json_body_limit;
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(auth.clone())
-                .app_data(state.clone())
-                .configure(|cfg| extractor_error_handlers(cfg, json_body_limit, bad_request))
-                .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
-                .configure(|cfg| routes::configure(cfg, &base))
-                .default_service(web::to(not_found))
-                .wrap(request_log())
-        })
-        .listen(listener)?
-        .shutdown_timeout(settings.shutdown_timeout_secs);
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
-        }
-        Ok(Self {
-            port,
-            server: server.run(),
-        })
+        let (port, server) = http::serve(&server_options(settings), readiness, move |cfg| {
+            cfg.app_data(auth.clone()).app_data(state.clone());
+            routes::configure(cfg, &base);
+        })?;
+        Ok(Self { port, server })
     }
 
     /// The bound port.
@@ -97,8 +78,15 @@ impl Application {
     }
 }
 
-/// Access log without query strings or headers (skeys and codes are credentials).
-fn request_log() -> middleware::Logger {
-    middleware::Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
-        .custom_request_replace("method", |req| req.method().to_string())
+/// The session service's listener; the access log leaves out query strings and headers (skeys
+/// and codes are credentials).
+fn server_options(settings: &Settings) -> ServerOptions {
+    ServerOptions {
+        host: settings.host,
+        port: settings.port,
+        workers: settings.workers,
+        shutdown_timeout_secs: settings.shutdown_timeout_secs,
+        json_body_limit: settings.json_body_limit,
+        access_log: http::request_log,
+    }
 }

@@ -22,7 +22,7 @@ use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 use weapp_auth::{RedisConfig, SkeyConfig};
-use weapp_common::config::{ConfigError, Secret, Source};
+use weapp_common::config::{ConfigError, Secret, Source, check_route_base_path};
 use wx_api::WxConfig;
 
 /// Everything the session service reads from configuration.
@@ -147,14 +147,7 @@ impl Settings {
             key,
             message: message.to_owned(),
         };
-        if !self.route_base_path.is_empty()
-            && (!self.route_base_path.starts_with('/') || self.route_base_path.ends_with('/'))
-        {
-            return Err(invalid(
-                "route_base_path",
-                "must be empty or start with `/` and not end with `/`",
-            ));
-        }
+        check_route_base_path(&self.route_base_path)?;
         if self.wx.app_id.is_empty() || self.wx.app_secret.expose_secret().is_empty() {
             return Err(invalid(
                 "wx.app_id",

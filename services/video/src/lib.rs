@@ -14,13 +14,11 @@ pub mod rate_limit;
 pub mod routes;
 pub mod settings;
 
-use std::{net::TcpListener, sync::Arc};
-
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_web::{dev::Server, middleware, web};
 use anyhow::Context;
 use weapp_common::{
-    envelope::{bad_request, extractor_error_handlers, not_found},
-    health::{self, ProbeFuture, Readiness},
+    health,
+    http::{self, ServerOptions},
 };
 
 use crate::{
@@ -32,20 +30,6 @@ pub struct Application {
     port: u16,
     server: Server,
     catalogue: Catalogue,
-}
-
-/// `/readyz`: a pooled MySQL connection answers a ping.
-struct MysqlReadiness(Catalogue);
-
-impl Readiness for MysqlReadiness {
-    fn backend(&self) -> &'static str {
-        "mysql"
-    }
-
-    fn probe(&self) -> ProbeFuture {
-        let catalogue = self.0.clone();
-        Box::pin(async move { catalogue.ping().await.map_err(|error| error.to_string()) })
-    }
 }
 
 impl Application {
@@ -64,10 +48,10 @@ impl Application {
             }
         }
         let catalogue = Catalogue::new(db::connect(&settings.mysql), settings.mysql.timeout());
-        let listener = TcpListener::bind((settings.host, settings.port))
-            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
-        let port = listener.local_addr()?.port();
-        let readiness: Arc<dyn Readiness> = Arc::new(MysqlReadiness(catalogue.clone()));
+        // `/readyz`: a pooled MySQL connection answers a ping.
+        let readiness = health::readiness("mysql", catalogue.clone(), |catalogue| async move {
+            catalogue.ping().await.map_err(|error| error.to_string())
+        });
         let state = web::Data::new(AppState {
             catalogue: catalogue.clone(),
             page_size: settings.page_size,
@@ -76,24 +60,13 @@ impl Application {
             json_body_limit: settings.json_body_limit,
         });
         let base = settings.route_base_path.clone();
-        let json_body_limit = settings.json_body_limit;
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .configure(|cfg| extractor_error_handlers(cfg, json_body_limit, bad_request))
-                .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
-                .configure(|cfg| routes::configure(cfg, &base))
-                .default_service(web::to(not_found))
-                .wrap(middleware::Logger::new(r#"%a "%r" %s %b %Dms"#))
-        })
-        .listen(listener)?
-        .shutdown_timeout(settings.shutdown_timeout_secs);
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
-        }
+        let (port, server) = http::serve(&server_options(settings), readiness, move |cfg| {
+            cfg.app_data(state.clone());
+            routes::configure(cfg, &base);
+        })?;
         Ok(Self {
             port,
-            server: server.run(),
+            server,
             catalogue,
         })
     }
@@ -113,5 +86,18 @@ impl Application {
             log::warn!("closing the MySQL pool: {error}");
         }
         served
+    }
+}
+
+/// The video service's listener; its access log keeps the request line, query string included
+/// (`pageNo`, `vid`: nothing secret).
+fn server_options(settings: &Settings) -> ServerOptions {
+    ServerOptions {
+        host: settings.host,
+        port: settings.port,
+        workers: settings.workers,
+        shutdown_timeout_secs: settings.shutdown_timeout_secs,
+        json_body_limit: settings.json_body_limit,
+        access_log: || middleware::Logger::new(r#"%a "%r" %s %b %Dms"#),
     }
 }

@@ -15,7 +15,7 @@
 use std::{net::IpAddr, num::NonZeroU32, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
-use weapp_common::config::{ConfigError, Secret, Source};
+use weapp_common::config::{ConfigError, Secret, Source, check_route_base_path};
 
 /// Widest `comment.nick` the schema stores (`nick VARCHAR(100)`, migration V1).
 pub const NICK_COLUMN_CHARS: usize = 100;
@@ -196,14 +196,7 @@ impl Settings {
     /// [`ConfigError::Invalid`] naming the key.
     pub fn validate(self) -> Result<Self, ConfigError> {
         let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
-        if !self.route_base_path.is_empty()
-            && (!self.route_base_path.starts_with('/') || self.route_base_path.ends_with('/'))
-        {
-            return invalid(
-                "route_base_path",
-                "must be empty or start with `/` and not end with `/`".into(),
-            );
-        }
+        check_route_base_path(&self.route_base_path)?;
         if self.page_size == 0 || self.page_size > 1000 {
             return invalid("page_size", "must be between 1 and 1000".into());
         }

@@ -7,7 +7,7 @@
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
-use weapp_common::config::{ConfigError, Source};
+use weapp_common::config::{ConfigError, Source, check_route_base_path};
 
 use crate::game::GameConfig;
 
@@ -139,14 +139,7 @@ impl Settings {
             key,
             message: message.to_owned(),
         };
-        if !self.route_base_path.is_empty()
-            && (!self.route_base_path.starts_with('/') || self.route_base_path.ends_with('/'))
-        {
-            return Err(invalid(
-                "route_base_path",
-                "must be empty or start with `/` and not end with `/`",
-            ));
-        }
+        check_route_base_path(&self.route_base_path)?;
         if self.game.game_time_secs == 0 && self.game.game_time_ms == 0 {
             return Err(invalid("game.game_time_secs", "must be above 0"));
         }

@@ -29,13 +29,10 @@ use std::{
     sync::{Arc, atomic::AtomicU64},
 };
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
 use serde::Deserialize;
-use weapp_common::{
-    config::Secret,
-    health::{self, ProbeFuture, Readiness},
-};
+use weapp_common::{config::Secret, health, http};
 
 use self::users::{Identities, Ledger};
 
@@ -135,7 +132,8 @@ pub fn serve(listener: TcpListener, config: SimConfig) -> std::io::Result<Server
         ledger: Ledger::default(),
         tokens_issued: AtomicU64::new(0),
     });
-    let readiness: Arc<dyn Readiness> = Arc::new(AlwaysReady);
+    // No backend: ready as soon as it answers.
+    let readiness = health::readiness("wx-sim", (), |()| async { Ok(()) });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -143,29 +141,11 @@ pub fn serve(listener: TcpListener, config: SimConfig) -> std::io::Result<Server
             .configure(routes::configure)
             .configure(helpers::configure)
             .default_service(web::to(routes::unknown_api))
-            .wrap(request_log())
+            // Without query strings: they carry the app secret.
+            .wrap(http::request_log())
     })
     .workers(config.workers.max(1))
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// Access log without query strings: they carry the app secret.
-fn request_log() -> middleware::Logger {
-    middleware::Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
-        .custom_request_replace("method", |req| req.method().to_string())
-}
-
-/// The simulator has no backend: ready as soon as it answers.
-struct AlwaysReady;
-
-impl Readiness for AlwaysReady {
-    fn backend(&self) -> &'static str {
-        "wx-sim"
-    }
-
-    fn probe(&self) -> ProbeFuture {
-        Box::pin(async { Ok(()) })
-    }
 }

@@ -9,6 +9,7 @@ use std::{
 
 use actix_web::dev::ServerHandle;
 use serde_json::Value;
+use weapp_testkit::read;
 use wx_api::{
     Secret, WxClient, WxConfig,
     sim::{self, SimConfig},
@@ -67,19 +68,6 @@ impl Drop for TestSim {
         // Ask the server to stop; the runtime ending with the test finishes it.
         drop(self.handle.stop(false));
     }
-}
-
-async fn read(response: reqwest::Response) -> (u16, String, Value) {
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, content_type, body)
 }
 
 /// A plain HTTP client, independent of `WxClient`.

@@ -9,8 +9,8 @@ use album::{
 };
 use futures_util::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, aws::AmazonS3, aws::AmazonS3Builder, path::Path};
-use rand::{Rng, distr::Alphanumeric};
 use secrecy::SecretString;
+pub use weapp_testkit::random_name;
 
 /// How to reach the test S3 server: `WEAPP_TEST_S3_*`, else the local stack's files.
 pub struct S3Target {
@@ -83,14 +83,6 @@ pub struct TestApp {
     pub target: S3Target,
     /// The test's own folder, e.g. `t-Ab12Cd34Ef/` (key prefix).
     pub prefix: String,
-}
-
-pub fn random_name(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
 }
 
 /// Settings for an album on the test S3 server with a fresh folder.

@@ -52,12 +52,7 @@ impl LocalApp {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = weapp_testkit::content_type(&response);
         (
             status,
             content_type,

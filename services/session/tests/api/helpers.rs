@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use deadpool_redis::redis::{self, AsyncCommands, aio::MultiplexedConnection};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use rand::{Rng, distr::Alphanumeric};
 use reqwest::RequestBuilder;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use session::{Application, settings::Settings};
 use sha1::{Digest, Sha1};
+use weapp_testkit::env_or;
+pub use weapp_testkit::random_name;
 use wx_api::sim::{self, SimConfig, Simulator};
 
 use crate::proxy::Proxy;
@@ -24,21 +25,6 @@ pub fn redis_url() -> String {
 
 pub fn mongo_url() -> String {
     env_or("WEAPP_TEST_MONGO_URL", "mongodb://127.0.0.1:27017")
-}
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
-}
-
-pub fn random_name(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
 }
 
 /// A running session service and what a test needs around it.
@@ -322,24 +308,15 @@ impl FirstRequest {
 /// Send and read the status and JSON body (a non-JSON body becomes a JSON string).
 pub async fn call(request: RequestBuilder) -> (u16, Value) {
     let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    let (status, _, body) = weapp_testkit::read(response).await;
+    (status, body)
 }
 
 /// Send and read the status, content type and exact body text.
 pub async fn call_raw(request: RequestBuilder) -> (u16, String, String) {
     let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = weapp_testkit::content_type(&response);
     (
         status,
         content_type,

@@ -2,64 +2,26 @@
 //! schema a test uses is the one the document gives for that path, method and status.
 
 use serde_json::{Value, json};
+use weapp_testkit::OpenApi;
 
 use crate::helpers::{TestApp, call, random_name, spawn_app};
 
-fn document() -> Value {
-    let path = concat!(
+fn document() -> OpenApi {
+    OpenApi::load(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../proto/session.openapi.yaml"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// Follow a local `$ref` (`#/components/...`) within the document.
-fn resolve<'a>(document: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(reference) => {
-            let target = document
-                .pointer(reference.trim_start_matches('#'))
-                .unwrap_or_else(|| panic!("dangling $ref {reference}"));
-            resolve(document, target)
-        }
-        None => node,
-    }
-}
-
-/// Assert that `body` is what the document promises for `method path` with `status`.
-fn assert_conforms(document: &Value, method: &str, path: &str, status: u16, body: &Value) {
-    let operation = document["paths"][path]
-        .get(method)
-        .unwrap_or_else(|| panic!("{method} {path} is not in the document"));
-    let response = operation["responses"]
-        .get(status.to_string())
-        .unwrap_or_else(|| panic!("{method} {path} has no {status} response ({body})"));
-    let schema = &resolve(document, response)["content"]["application/json"]["schema"];
-    assert!(
-        schema.is_object(),
-        "{method} {path} {status} has no JSON schema"
-    );
-    let mut root = schema.clone();
-    root["components"] = document["components"].clone();
-    let validator = jsonschema::validator_for(&root)
-        .unwrap_or_else(|e| panic!("schema of {method} {path} {status}: {e}"));
-    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
-    assert!(
-        errors.is_empty(),
-        "{method} {path} {status}: {body} does not conform: {errors:?}"
-    );
+    ))
 }
 
 struct Checker<'a> {
     app: &'a TestApp,
-    document: Value,
+    document: OpenApi,
 }
 
 impl Checker<'_> {
     async fn check(&self, method: &str, path: &str, request: reqwest::RequestBuilder) -> Value {
         let (status, body) = call(request).await;
-        assert_conforms(&self.document, method, path, status, &body);
+        self.document.assert_conforms(method, path, status, &body);
         body
     }
 
@@ -97,7 +59,7 @@ async fn every_session_reply_conforms_to_the_contract() {
     c.get(list, &[]).await;
     let login = app.wx_login("xena", "Xena").await;
     let (_, body) = call(login.headers(app.http.get(app.url(list)))).await;
-    assert_conforms(&c.document, "get", list, 200, &body);
+    c.document.assert_conforms("get", list, 200, &body);
     let code = [("X-WX-Code", login.code.as_str())];
     c.post(save, &code, json!({"id":"o1","actions":"[]"})).await;
     c.post(save, &code, json!({"id":"o2"})).await;
@@ -177,5 +139,5 @@ async fn every_session_reply_conforms_to_the_contract() {
         c.get(path, &[]).await;
     }
     let (status, body) = call(app.http.put(app.url(list))).await;
-    assert_conforms(&c.document, "get", list, status, &body);
+    c.document.assert_conforms("get", list, status, &body);
 }

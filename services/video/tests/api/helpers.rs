@@ -2,7 +2,6 @@
 //! spawned on port 0 against it, and an HTTP client plus direct SQL to look behind it.
 
 use mysql_async::{Conn, Opts, OptsBuilder, prelude::Queryable};
-use rand::{Rng, distr::Alphanumeric};
 use secrecy::SecretString;
 use serde_json::Value;
 use video::{
@@ -10,16 +9,14 @@ use video::{
     db::migrate,
     settings::{MysqlSettings, Settings},
 };
+use weapp_testkit::{env_or, random_name, read};
 
 /// Where the test server is: `WEAPP_TEST_MYSQL_URL`, a user allowed to create and drop
 /// databases named `video_test_%` (`scripts/up` / `scripts/test` create it).
 const DEFAULT_URL: &str = "mysql://weapp:weapp@127.0.0.1:3306";
 
 fn server_opts() -> Opts {
-    let url = std::env::var("WEAPP_TEST_MYSQL_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-        .unwrap_or_else(|| DEFAULT_URL.to_owned());
+    let url = env_or("WEAPP_TEST_MYSQL_URL", DEFAULT_URL);
     Opts::from_url(&url).unwrap_or_else(|e| panic!("WEAPP_TEST_MYSQL_URL {url:?}: {e}"))
 }
 
@@ -32,14 +29,6 @@ async fn admin_conn() -> Conn {
     })
 }
 
-pub fn random_name(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(|c| char::from(c).to_ascii_lowercase())
-        .collect()
-}
-
 /// A database of its own, dropped when this value is dropped (also when the test failed).
 pub struct TestDb {
     /// Settings that reach it directly.
@@ -50,7 +39,7 @@ impl TestDb {
     /// Create `video_test_<random>` (empty, no schema).
     pub async fn create_empty() -> Self {
         let opts = server_opts();
-        let name = format!("video_test_{}", random_name(12));
+        let name = format!("video_test_{}", random_name(12).to_ascii_lowercase());
         let mut conn = admin_conn().await;
         conn.query_drop(format!(
             "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
@@ -224,12 +213,8 @@ impl TestApp {
     /// Status and body (JSON, or the raw text as a JSON string).
     pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
         let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        let (status, _, body) = read(response).await;
+        (status, body)
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {

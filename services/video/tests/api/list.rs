@@ -47,13 +47,14 @@ async fn rows_carry_the_fields_the_original_client_reads() {
     assert_eq!(
         keys,
         [
-            "created_at",
             "id",
-            "video_desc",
-            "video_image",
+            "video_url",
             "video_title",
-            "video_url"
-        ]
+            "video_image",
+            "video_desc",
+            "created_at"
+        ],
+        "the table's column order, as the original's `SELECT *` rows had"
     );
 }
 

@@ -1,0 +1,217 @@
+//! The actix-web server of the HTTP services (album, session, video): what each of them binds,
+//! mounts and logs the same way.
+//!
+//! [`serve`] binds `host:port` (port 0 picks a free port, for tests) and builds an
+//! `HttpServer` whose app
+//!
+//! 1. answers extractor failures (JSON, form, query string, path) with the 400 envelope and
+//!    limits JSON and form bodies ([`extractor_error_handlers`]);
+//! 2. serves `/healthz` and `/readyz` ([`health::configure`]);
+//! 3. mounts the service's own data and routes (its `configure`);
+//! 4. answers every other path with the 404 envelope ([`not_found`]);
+//! 5. logs each request ([`request_log`], or the service's own format);
+//!
+//! with the configured worker count and graceful-shutdown timeout. actix-web stops the server on
+//! SIGTERM/SIGINT by itself, letting in-flight requests finish within that timeout.
+
+use std::{
+    net::{IpAddr, TcpListener},
+    sync::Arc,
+};
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+
+use crate::{
+    envelope::{bad_request, extractor_error_handlers, not_found},
+    health::{self, Readiness},
+};
+
+/// Access log without query strings or headers: `%a "METHOD /path" status bytes time`.
+///
+/// Query strings and headers carry credentials: the signatures of direct-upload URLs (album),
+/// login codes and skeys (session), the app secret (wx-sim).
+pub fn request_log() -> middleware::Logger {
+    middleware::Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
+        .custom_request_replace("method", |req| req.method().to_string())
+}
+
+/// How a service's HTTP server listens, from its settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    /// Address to bind.
+    pub host: IpAddr,
+    /// TCP port; `0` picks a free one (tests).
+    pub port: u16,
+    /// Worker threads; `0` keeps actix's default, one per core.
+    pub workers: usize,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+    /// Largest JSON or form request body in bytes.
+    pub json_body_limit: usize,
+    /// The access-log middleware, made once per worker: [`request_log`] or the service's own.
+    pub access_log: fn() -> middleware::Logger,
+}
+
+/// Why a service's HTTP server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address could not be bound (in use, not local, not permitted).
+    #[error("binding {host}:{port}")]
+    Bind {
+        /// The configured address.
+        host: IpAddr,
+        /// The configured port.
+        port: u16,
+        /// Why the operating system refused.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bound listener could not be read or handed to actix.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Bind `options.host:options.port` and build the server (see the module documentation);
+/// `configure` adds the service's app data and routes, once per worker.
+///
+/// Returns the bound port and the [`Server`], which serves when awaited or spawned.
+///
+/// # Errors
+/// [`ServeError::Bind`] when the address cannot be bound, [`ServeError::Io`] when actix cannot
+/// take the listener over.
+pub fn serve<F>(
+    options: &ServerOptions,
+    readiness: Arc<dyn Readiness>,
+    configure: F,
+) -> Result<(u16, Server), ServeError>
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    let (host, port) = (options.host, options.port);
+    let listener = TcpListener::bind((host, port)).map_err(|source| ServeError::Bind {
+        host,
+        port,
+        source,
+    })?;
+    let port = listener.local_addr()?.port();
+    let (json_body_limit, access_log) = (options.json_body_limit, options.access_log);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .configure(|cfg| extractor_error_handlers(cfg, json_body_limit, bad_request))
+            .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
+            .configure(&configure)
+            .default_service(web::to(not_found))
+            .wrap(access_log())
+    })
+    .listen(listener)?
+    .shutdown_timeout(options.shutdown_timeout_secs);
+    if options.workers > 0 {
+        server = server.workers(options.workers);
+    }
+    Ok((port, server.run()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::ProbeFuture;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    struct Ready;
+
+    impl Readiness for Ready {
+        fn backend(&self) -> &'static str {
+            "test"
+        }
+        fn probe(&self) -> ProbeFuture {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn options(port: u16) -> ServerOptions {
+        ServerOptions {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port,
+            workers: 1,
+            shutdown_timeout_secs: 1,
+            json_body_limit: 16,
+            access_log: request_log,
+        }
+    }
+
+    /// One HTTP/1.1 request over a plain socket: the status and the body.
+    async fn request(port: u16, head: &str, body: &str) -> (u16, String) {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let request = format!(
+            "{head} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut reply = String::new();
+        stream
+            .read_to_string(&mut reply)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        (status, body.to_owned())
+    }
+
+    #[actix_web::test]
+    async fn serves_health_the_service_its_limits_and_the_404_envelope() {
+        let configure = |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(web::Data::new(7_u32))
+                .route(
+                    "/answer",
+                    web::get().to(|n: web::Data<u32>| async move { n.to_string() }),
+                )
+                .route(
+                    "/echo",
+                    web::post()
+                        .to(|body: web::Json<serde_json::Value>| async move { body.to_string() }),
+                );
+        };
+        let (port, server) =
+            serve(&options(0), Arc::new(Ready), configure).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(port, 0);
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+
+        let ok = r#"{"code":0,"msg":"ok","data":{}}"#;
+        assert_eq!(request(port, "GET /healthz", "").await, (200, ok.into()));
+        assert_eq!(request(port, "GET /readyz", "").await, (200, ok.into()));
+        assert_eq!(request(port, "GET /answer", "").await, (200, "7".into()));
+        assert_eq!(
+            request(port, "POST /echo", "[1]").await,
+            (200, "[1]".into())
+        );
+        let (status, body) = request(port, "POST /echo", "[1,2,3,4,5,6,7,8,9]").await;
+        assert_eq!(status, 400, "over json_body_limit: {body}");
+        assert!(
+            body.starts_with(r#"{"code":-1,"msg":"bad request: "#),
+            "{body}"
+        );
+        assert_eq!(
+            request(port, "GET /nope", "").await,
+            (404, r#"{"code":-1,"msg":"not found","data":{}}"#.into())
+        );
+        handle.stop(true).await;
+    }
+
+    #[actix_web::test]
+    async fn an_address_in_use_is_named() {
+        let taken = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = taken.local_addr().map(|a| a.port()).unwrap_or_default();
+        let error = serve(&options(port), Arc::new(Ready), |_| {})
+            .err()
+            .unwrap_or_else(|| panic!("{port} is taken"));
+        assert!(matches!(error, ServeError::Bind { .. }), "{error:?}");
+        assert_eq!(error.to_string(), format!("binding 127.0.0.1:{port}"));
+    }
+}
