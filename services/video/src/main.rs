@@ -29,7 +29,7 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    weapp_common::logging::init();
+    let _log = weapp_common::logging::init_service();
     let args = Args::parse();
     let settings = Settings::load(args.config)?;
     let target = format!(

@@ -17,7 +17,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    weapp_common::logging::init();
+    let _log = weapp_common::logging::init_service();
     let args = Args::parse();
     let settings = Settings::load(args.config)?;
     let host = settings.host;

@@ -20,7 +20,7 @@ struct Args {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    weapp_common::logging::init();
+    let _log = weapp_common::logging::init_service();
     let args = Args::parse();
     let config: SimConfig = Source::env("WX_SIM").file(args.config).load()?;
     let (host, app_id) = (config.host, config.app_id.clone());
