@@ -141,6 +141,12 @@ pub async fn method_not_allowed() -> HttpResponse {
     Envelope::failed("method not allowed", Empty {}).into_response(StatusCode::METHOD_NOT_ALLOWED)
 }
 
+/// `web::resource(path)` whose wrong methods answer [`method_not_allowed`]: every route of
+/// every service is declared through it, so none falls back to actix's empty 405.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
 /// HTTP 400 `{"code":-1,"msg":"bad request: <detail>","data":{}}`.
 pub fn bad_request(detail: impl std::fmt::Display) -> HttpResponse {
     Envelope::failed(format!("bad request: {detail}"), Empty {})
@@ -255,6 +261,20 @@ mod tests {
         let (status, _, body) = body_of(method_not_allowed().await).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(body, r#"{"code":-1,"msg":"method not allowed","data":{}}"#);
+    }
+
+    #[actix_web::test]
+    async fn resources_answer_a_wrong_method_in_the_envelope() {
+        use actix_web::{App, test};
+        let app = test::init_service(
+            App::new().service(resource("/only-get").route(web::get().to(|| async { "ok" }))),
+        )
+        .await;
+        let request = test::TestRequest::post().uri("/only-get").to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let body: serde_json::Value = test::read_body_json(response).await;
+        assert_eq!(body["msg"], "method not allowed");
     }
 
     #[actix_web::test]

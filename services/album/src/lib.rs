@@ -12,8 +12,6 @@ pub mod routes;
 pub mod settings;
 pub mod storage;
 
-use std::time::Duration;
-
 use actix_web::{dev::Server, web};
 use weapp_common::{
     health,
@@ -80,9 +78,4 @@ fn server_options(settings: &Settings) -> ServerOptions {
         json_body_limit: settings.json_body_limit,
         access_log: http::request_log,
     }
-}
-
-/// How long a graceful shutdown may take, as configured.
-pub fn shutdown_timeout(settings: &Settings) -> Duration {
-    Duration::from_secs(settings.shutdown_timeout_secs)
 }

@@ -1,7 +1,8 @@
 //! The album's HTTP routes under `{route_base_path}/album` (`spec/originals.md` §1.2).
 //!
 //! Routing is strict and case-sensitive like the original Express app: `/list/` and `/List`
-//! are not `/list`. GET routes answer HEAD too, as Express did. Each resource answers a wrong
+//! are not `/list`. GET routes answer HEAD too, as Express did (except `upload-url`: a HEAD would sign a URL
+//! nobody receives). Each resource answers a wrong
 //! method with a 405 envelope; unknown paths get the 404 envelope.
 
 mod delete;
@@ -11,7 +12,7 @@ mod upload;
 mod upload_url;
 
 use actix_web::{HttpRequest, web};
-use weapp_common::envelope::method_not_allowed;
+use weapp_common::envelope::resource;
 
 use crate::storage::{DirectSigner, Origin, Storage};
 
@@ -34,34 +35,19 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig, base: &str, serves_files: bool) {
     let mut scope = web::scope(&format!("{base}/album"))
         .service(
-            web::resource("/list")
+            resource("/list")
                 .route(web::get().to(list::list))
-                .route(web::head().to(list::list))
-                .default_service(web::to(method_not_allowed)),
+                .route(web::head().to(list::list)),
         )
-        .service(
-            web::resource("/upload")
-                .route(web::post().to(upload::upload))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/delete")
-                .route(web::post().to(delete::delete))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/upload-url")
-                .route(web::get().to(upload_url::upload_url))
-                .route(web::head().to(upload_url::upload_url))
-                .default_service(web::to(method_not_allowed)),
-        );
+        .service(resource("/upload").route(web::post().to(upload::upload)))
+        .service(resource("/delete").route(web::post().to(delete::delete)))
+        .service(resource("/upload-url").route(web::get().to(upload_url::upload_url)));
     if serves_files {
         scope = scope.service(
-            web::resource("/files/{key:.+}")
+            resource("/files/{key:.+}")
                 .route(web::get().to(files::get))
                 .route(web::head().to(files::get))
-                .route(web::put().to(files::put))
-                .default_service(web::to(method_not_allowed)),
+                .route(web::put().to(files::put)),
         );
     }
     cfg.service(scope);

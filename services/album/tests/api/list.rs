@@ -120,4 +120,13 @@ async fn head_is_answered_like_get_as_express_did() {
         response.headers()["content-type"],
         "application/json; charset=utf-8"
     );
+    // No HEAD on upload-url: it would sign a URL nobody receives.
+    let status = app
+        .http
+        .head(app.url("/applet/album/upload-url"))
+        .send()
+        .await
+        .map(|response| response.status().as_u16())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 405);
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 use weapp_auth::WeappAuth;
-use weapp_common::envelope::method_not_allowed;
+use weapp_common::envelope::resource;
 
 use crate::paints::Paints;
 
@@ -42,36 +42,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, base: &str) {
     cfg.service(
         web::scope(&format!("{base}/session"))
             .service(
-                web::resource("/paints/list")
+                resource("/paints/list")
                     .route(web::get().to(paints::list))
-                    .route(web::head().to(paints::list))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::head().to(paints::list)),
             )
+            .service(resource("/paints/save").route(web::post().to(paints::save)))
+            .service(resource("/paints/delete").route(web::post().to(paints::delete)))
+            .service(resource("/login").route(web::get().to(login::login)))
             .service(
-                web::resource("/paints/save")
-                    .route(web::post().to(paints::save))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/paints/delete")
-                    .route(web::post().to(paints::delete))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/login")
-                    .route(web::get().to(login::login))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/user")
+                resource("/user")
                     .route(web::get().to(login::user))
-                    .route(web::head().to(login::user))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::head().to(login::user)),
             )
-            .service(
-                web::resource("/logout")
-                    .route(web::post().to(login::logout))
-                    .default_service(web::to(method_not_allowed)),
-            ),
+            .service(resource("/logout").route(web::post().to(login::logout))),
     );
 }

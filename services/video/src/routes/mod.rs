@@ -11,7 +11,7 @@ mod comment_list;
 mod list;
 
 use actix_web::{HttpResponse, http::StatusCode, web};
-use weapp_common::envelope::{CODE_FAILED, Empty, Envelope, method_not_allowed};
+use weapp_common::envelope::{CODE_FAILED, Empty, Envelope, resource};
 
 use crate::{db::repository::Catalogue, rate_limit::CommentLimiter, settings::CommentSettings};
 
@@ -35,22 +35,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, base: &str) {
     cfg.service(
         web::scope(&format!("{base}/video"))
             .service(
-                web::resource("/list")
+                resource("/list")
                     .route(web::get().to(list::list))
-                    .route(web::head().to(list::list))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::head().to(list::list)),
             )
             .service(
-                web::resource("/commentList")
+                resource("/commentList")
                     .route(web::get().to(comment_list::comment_list))
-                    .route(web::head().to(comment_list::comment_list))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::head().to(comment_list::comment_list)),
             )
-            .service(
-                web::resource("/comment")
-                    .route(web::post().to(comment::comment))
-                    .default_service(web::to(method_not_allowed)),
-            ),
+            .service(resource("/comment").route(web::post().to(comment::comment))),
     );
 }
 
