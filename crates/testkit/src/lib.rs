@@ -3,6 +3,7 @@
 //! - [`OpenApi`]: a service's published OpenAPI document, checking real replies against the
 //!   schema it gives for a path, method and status.
 //! - [`env_or`], [`random_name`]: where a test's backends are, and names no other run uses.
+//! - [`S3Target`]: the test S3 server and an independent client on its bucket.
 //! - [`read`], [`content_type`]: a reply's status, content type and body, as the tests compare
 //!   them.
 //!
@@ -10,8 +11,10 @@
 //! it is meant to fail tests.
 
 mod openapi;
+mod s3;
 
 pub use openapi::OpenApi;
+pub use s3::{S3Target, workspace_root};
 
 use rand::{Rng, distr::Alphanumeric};
 use serde_json::Value;

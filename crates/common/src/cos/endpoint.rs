@@ -104,6 +104,25 @@ impl Endpoint {
     }
 }
 
+/// The COS v5 region for an older name, else `region` as given: the COS v4 short regions of
+/// the 2017 tools (wecos v1, `spec/originals.md` §5.1: `gz` → `ap-guangzhou`) and the album's
+/// 2017 config names (§1.1: `cn-north`, `cn-east`, `cn-south`, `cn-southwest`), mapped as
+/// cos-js-sdk-v5 maps them. Unknown names, among them wecos's README example `wx`, are kept.
+pub fn v5_region(region: &str) -> &str {
+    match region {
+        "gz" | "cn-south" => "ap-guangzhou",
+        "sh" | "cn-east" => "ap-shanghai",
+        "tj" | "cn-north" => "ap-beijing-1",
+        "bj" => "ap-beijing",
+        "cd" | "cn-southwest" => "ap-chengdu",
+        "sgp" => "ap-singapore",
+        "hk" => "ap-hongkong",
+        "ca" => "na-toronto",
+        "ger" => "eu-frankfurt",
+        other => other,
+    }
+}
+
 /// Splits `host[:port]` / `[v6]:port`; `None` if the host is empty or has characters no
 /// hostname or IP literal has.
 fn split_port(authority: &str) -> Option<(&str, Option<&str>)> {

@@ -26,7 +26,7 @@ use std::str::FromStr;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, v5_region};
 pub use presign::{ObjectRequest, Presigned, presign_put};
 pub use xml::{RequestToSign, XmlSignature, is_sdk_signed_header, sdk_signed_headers};
 

@@ -8,7 +8,7 @@ use object_store::{
     local::LocalFileSystem, memory::InMemory,
 };
 use secrecy::ExposeSecret;
-use weapp_common::cos::{Credentials, Endpoint};
+use weapp_common::cos::{Credentials, Endpoint, v5_region};
 
 use super::direct::DirectSigner;
 use crate::settings::{Backend, Settings};
@@ -20,18 +20,6 @@ pub(super) struct Built {
     pub public_prefix: Option<String>,
     pub content_type_attribute: bool,
     pub signer: DirectSigner,
-}
-
-/// COS v5 took over the 2017 region names; `spec/originals.md` §1.1 lists the four the
-/// original config allowed, and cos-js-sdk-v5 maps them like this.
-fn cos_region(region: &str) -> &str {
-    match region {
-        "cn-north" => "ap-beijing-1",
-        "cn-east" => "ap-shanghai",
-        "cn-south" => "ap-guangzhou",
-        "cn-southwest" => "ap-chengdu",
-        other => other,
-    }
 }
 
 /// The XML API bucket name: `{bucket}-{app_id}` when an APPID is configured and the bucket
@@ -74,7 +62,7 @@ pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
 fn build_s3(settings: &Settings) -> anyhow::Result<Built> {
     let cos = settings.storage.backend == Backend::Cos;
     let bucket = bucket_name(settings);
-    let region = cos_region(&settings.cos.region).to_owned();
+    let region = v5_region(&settings.cos.region).to_owned();
     let endpoint = if settings.storage.endpoint.is_empty() {
         format!("https://cos.{region}.myqcloud.com")
     } else {
@@ -152,9 +140,9 @@ mod tests {
 
     #[test]
     fn legacy_regions_map_to_cos_v5_names() {
-        assert_eq!(cos_region("cn-north"), "ap-beijing-1");
-        assert_eq!(cos_region("cn-south"), "ap-guangzhou");
-        assert_eq!(cos_region("ap-shanghai"), "ap-shanghai");
+        assert_eq!(v5_region("cn-north"), "ap-beijing-1");
+        assert_eq!(v5_region("cn-south"), "ap-guangzhou");
+        assert_eq!(v5_region("ap-shanghai"), "ap-shanghai");
     }
 
     #[test]

@@ -8,72 +8,9 @@ use album::{
     settings::{Backend, Settings},
 };
 use futures_util::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt, aws::AmazonS3, aws::AmazonS3Builder, path::Path};
+use object_store::{ObjectStore, ObjectStoreExt, aws::AmazonS3, path::Path};
 use secrecy::SecretString;
-pub use weapp_testkit::random_name;
-
-/// How to reach the test S3 server: `WEAPP_TEST_S3_*`, else the local stack's files.
-pub struct S3Target {
-    pub endpoint: String,
-    pub bucket: String,
-    pub region: String,
-    pub access_key: String,
-    pub secret_key: String,
-}
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| PathBuf::from("."))
-}
-
-/// A variable from the environment, else from `.run/s3-credentials.env` written by `scripts/up`.
-fn setting(name: &str, credentials_file_name: &str, default: &str) -> String {
-    if let Ok(value) = std::env::var(name)
-        && !value.is_empty()
-    {
-        return value;
-    }
-    let file = workspace_root().join(".run/s3-credentials.env");
-    std::fs::read_to_string(file)
-        .ok()
-        .and_then(|text| {
-            text.lines().find_map(|line| {
-                line.strip_prefix(&format!("{credentials_file_name}="))
-                    .map(|value| value.trim().trim_matches('"').to_owned())
-            })
-        })
-        .unwrap_or_else(|| default.to_owned())
-}
-
-impl S3Target {
-    pub fn from_env() -> Self {
-        Self {
-            endpoint: setting("WEAPP_TEST_S3_ENDPOINT", "-", "http://127.0.0.1:8333"),
-            bucket: setting("WEAPP_TEST_S3_BUCKET", "-", "album"),
-            region: setting("WEAPP_TEST_S3_REGION", "-", "us-east-1"),
-            access_key: setting("WEAPP_TEST_S3_ACCESS_KEY", "WEAPP_S3_ACCESS_KEY", ""),
-            secret_key: setting("WEAPP_TEST_S3_SECRET_KEY", "WEAPP_S3_SECRET_KEY", ""),
-        }
-    }
-
-    /// An S3 client independent of the album's code, to see what really is in the bucket.
-    pub fn client(&self) -> Arc<AmazonS3> {
-        let store = AmazonS3Builder::new()
-            .with_endpoint(&self.endpoint)
-            .with_bucket_name(&self.bucket)
-            .with_region(&self.region)
-            .with_access_key_id(&self.access_key)
-            .with_secret_access_key(&self.secret_key)
-            .with_allow_http(true)
-            .build();
-        match store {
-            Ok(store) => Arc::new(store),
-            Err(error) => panic!("cannot configure the test S3 client: {error}"),
-        }
-    }
-}
+pub use weapp_testkit::{S3Target, random_name};
 
 /// A running album and what the test needs around it.
 pub struct TestApp {
