@@ -14,18 +14,34 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::photos::Photo;
 
-/// Where and as whom to reach the S3 server.
+/// Where and as whom to reach the S3 server; the benches' command-line flags (`--s3-endpoint`,
+/// `--bucket`, `--region`, `--access-key`, `--secret-key`) and their environment variables.
+#[derive(clap::Args)]
 pub struct S3Target {
-    /// Endpoint URL, e.g. `http://127.0.0.1:8333` (path-style requests are used).
+    /// S3 endpoint (path-style requests).
+    #[arg(
+        long = "s3-endpoint",
+        env = "WEAPP_BENCH_S3_ENDPOINT",
+        default_value = "http://127.0.0.1:8333"
+    )]
     pub endpoint: String,
-    /// Bucket name, e.g. `album`.
+    /// Bucket.
+    #[arg(long, env = "WEAPP_BENCH_S3_BUCKET", default_value = "album")]
     pub bucket: String,
-    /// Signing region, e.g. `us-east-1`.
+    /// S3 signing region.
+    #[arg(long, env = "WEAPP_BENCH_S3_REGION", default_value = "us-east-1")]
     pub region: String,
-    /// Access key id.
+    /// S3 access key id.
+    #[arg(long, env = "WEAPP_S3_ACCESS_KEY", hide_env_values = true, value_parser = secret)]
     pub access_key: SecretString,
-    /// Secret access key.
+    /// S3 secret access key.
+    #[arg(long, env = "WEAPP_S3_SECRET_KEY", hide_env_values = true, value_parser = secret)]
     pub secret_key: SecretString,
+}
+
+/// A flag's value as a secret (never printed by `Debug`).
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
 }
 
 /// Builds the store: path-style, plain HTTP allowed, and **no retries**, so that a failed PUT

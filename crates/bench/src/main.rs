@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use secrecy::SecretString;
 use weapp_bench::direct::S3Target;
 use weapp_bench::phases::{self, Settings};
 use weapp_bench::report;
@@ -24,25 +23,9 @@ struct Args {
         default_value = "http://127.0.0.1:9993"
     )]
     album: String,
-    /// S3 endpoint album stores into (path-style requests).
-    #[arg(
-        long,
-        env = "WEAPP_BENCH_S3_ENDPOINT",
-        default_value = "http://127.0.0.1:8333"
-    )]
-    s3_endpoint: String,
-    /// Bucket album stores into.
-    #[arg(long, env = "WEAPP_BENCH_S3_BUCKET", default_value = "album")]
-    bucket: String,
-    /// S3 signing region.
-    #[arg(long, env = "WEAPP_BENCH_S3_REGION", default_value = "us-east-1")]
-    region: String,
-    /// S3 access key id.
-    #[arg(long, env = "WEAPP_S3_ACCESS_KEY", hide_env_values = true, value_parser = secret)]
-    access_key: SecretString,
-    /// S3 secret access key.
-    #[arg(long, env = "WEAPP_S3_SECRET_KEY", hide_env_values = true, value_parser = secret)]
-    secret_key: SecretString,
+    /// The S3 server album stores into.
+    #[command(flatten)]
+    s3: S3Target,
     /// Folder of the fixture photos.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../services/album/tests/fixtures/photos"))]
     fixtures: PathBuf,
@@ -78,22 +61,12 @@ struct Args {
     direct_only: bool,
 }
 
-fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
-    Ok(SecretString::from(value))
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
     let settings = Settings {
         album: a.album,
-        s3: S3Target {
-            endpoint: a.s3_endpoint,
-            bucket: a.bucket,
-            region: a.region,
-            access_key: a.access_key,
-            secret_key: a.secret_key,
-        },
+        s3: a.s3,
         fixtures: a.fixtures,
         concurrency: a.concurrency.max(1),
         uploads: a.uploads,

@@ -1,0 +1,1129 @@
+//! `wecos.config.json`: reading, defaults and validation (`spec/originals.md` §5.1).
+//!
+//! The original evaluated the file as a JavaScript expression, so comments, trailing commas,
+//! single quotes and unquoted keys were tolerated; JSON5 accepts the same. Both generations of
+//! the `cos` object are accepted (v1 `bucketname` + `appid` with COS v4 short regions, v2
+//! `bucket` with v5 regions), plus our own keys for any S3 store (`cos.endpoint`, …).
+//!
+//! Error messages are the original's thrown strings where it had one, with a detail appended
+//! after `": "`. Unknown keys are ignored silently, as the original ignored them (a misspelt
+//! optional key therefore falls back to its default). `null` counts as "not given" except for
+//! `backupDir` (where it disables the backup) and `cos` (where it is missing).
+
+use std::ops::RangeInclusive;
+use std::path::{Component, Path, PathBuf};
+
+use secrecy::SecretString;
+use serde_json::{Map, Value};
+use weapp_common::cos::v5_region;
+
+/// The config file's name, looked up in the current directory when none is given (spec §5.1).
+pub const CONFIG_FILE: &str = "wecos.config.json";
+
+/// Parallel uploads: 6, the original's upload queue (`lib/task.js` starts a task while fewer
+/// than six run).
+const DEFAULT_CONCURRENCY: u64 = 6;
+/// More parallel uploads than this only queue up in the HTTP client.
+const CONCURRENCY: RangeInclusive<u64> = 1..=256;
+/// Per-request timeout; one day is far beyond any image upload.
+const TIMEOUT_SECS: RangeInclusive<u64> = 1..=86_400;
+/// Retries per request; more would only delay reporting a store that is down.
+const MAX_RETRIES: RangeInclusive<u64> = 0..=100;
+
+/// The loaded, validated configuration.
+///
+/// Paths are absolute when the base directory is (always, through [`load`]); they are
+/// resolved against the directory of the config file, where the original resolved them
+/// against the CWD, in which its config file had to be.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `appDir`, default `./app`: the mini-program package. Exists and is a directory.
+    pub app_dir: PathBuf,
+    /// `backupDir`, default `./wecos_backup`, where uploaded originals are moved. `null` or
+    /// `""` → `None`: originals are kept and nothing is copied (README: "可以设置为空值").
+    /// Never `app_dir` itself nor a folder containing it (the originals would be moved onto
+    /// themselves or into the package's own tree); inside `app_dir` is allowed, as in the
+    /// original.
+    pub backup_dir: Option<PathBuf>,
+    /// `uploadFileSuffix`, default `[".jpg", ".png", ".gif"]`: file-name endings to upload, at
+    /// least one, none of them a bare `.`. A suffix without a leading dot gets one; a single string is
+    /// taken as a one-element list (the original's `_.isArray(x) ? x : [x]`). Duplicates are
+    /// dropped, order kept.
+    pub upload_file_suffix: Vec<String>,
+    /// `uploadFileBlackList`, default `[]`: files or directories never uploaded (no patterns),
+    /// resolved like every path. A single string is accepted as for the suffixes.
+    pub upload_file_black_list: Vec<PathBuf>,
+    /// `replaceHost`, default `""`: a host in existing image URLs to replace by `target_host`.
+    pub replace_host: String,
+    /// `targetHost`, default `""`: a custom domain for the uploaded URLs (`http://` may be
+    /// omitted, README). Required when `replace_host` is set.
+    pub target_host: String,
+    /// `compress`, default `false`: compress images before upload.
+    pub compress: bool,
+    /// `watch`, default `true`: keep watching `app_dir` after the first pass.
+    pub watch: bool,
+    /// Ours: `concurrency`, default 6 (the original's upload queue), 1–256 parallel uploads.
+    pub concurrency: usize,
+    /// Ours: `mapFile`, default `./wecos.map.json`: the record of rewritten file → URL.
+    pub map_file: PathBuf,
+    /// `cos`: where the images go.
+    pub cos: CosConfig,
+}
+
+/// The `cos` object: Tencent COS (default) or any S3 store (`endpoint`).
+///
+/// `Debug` shows `secret_key` as `[REDACTED]`.
+#[derive(Debug, Clone)]
+pub struct CosConfig {
+    /// `secret_id`, non-empty.
+    pub secret_id: String,
+    /// `secret_key`, non-empty; never in `Debug` output or error messages.
+    pub secret_key: SecretString,
+    /// A v5 region such as `ap-guangzhou`. For COS the v1 short names are mapped
+    /// ([`weapp_common::cos::v5_region`]); with an `endpoint` the region is kept as given.
+    pub region: String,
+    /// `bucket` (v2, `name-appid`), or v1 `bucketname` + `-` + `appid`; `bucket` wins when both
+    /// forms are given. For COS it is `name-<digits>` with a name of lowercase letters, digits
+    /// and `-`; with an `endpoint` any non-empty name.
+    pub bucket: String,
+    /// `folder`, the object-key prefix: `""` for `/` or none, else `a/b/` (no leading slash,
+    /// one trailing slash, no empty segments, no `.`/`..` segments).
+    pub folder: String,
+    /// Ours: `endpoint`, an S3 store's `http(s)://host[:port]` (e.g. `http://127.0.0.1:8333`),
+    /// without a trailing `/`. `None` (absent, `null` or `""`) = COS, see
+    /// [`CosConfig::store_endpoint`].
+    pub endpoint: Option<String>,
+    /// Ours: `path_style`, path-style requests (`{endpoint}/{bucket}/{key}`); default `true`
+    /// with an `endpoint`, `false` for COS (virtual-host style).
+    pub path_style: bool,
+    /// Ours: `timeout_secs`, per-request timeout in seconds, default 30, 1–86400.
+    pub timeout_secs: u64,
+    /// Ours: `max_retries`, retries per request after the first attempt, default 3, 0–100.
+    pub max_retries: usize,
+}
+
+impl CosConfig {
+    /// The store's base URL without a trailing `/`: `endpoint`, or for COS
+    /// `https://{bucket}.cos.{region}.myqcloud.com` (the bucket is in the host, as the
+    /// virtual-host style needs).
+    pub fn store_endpoint(&self) -> String {
+        match &self.endpoint {
+            Some(endpoint) => endpoint.clone(),
+            None => format!("https://{}.cos.{}.myqcloud.com", self.bucket, self.region),
+        }
+    }
+}
+
+/// Why the configuration could not be loaded. `Display` is the original's message where it had
+/// one (spec §5.1); no variant ever carries the secret key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The default file `wecos.config.json` does not exist.
+    #[error("need file wecos.config.json")]
+    MissingFile,
+    /// An explicitly given config file does not exist.
+    #[error("need file wecos.config.json: {} does not exist", path.display())]
+    MissingFileAt {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// The config file exists but could not be read (a directory, no permission, …).
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The path as given.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The text is not JSON5, or its top level is not an object.
+    #[error("wecos.config.json is not JSON format!: {reason}")]
+    NotJson {
+        /// The parser's reason with line and column, or what the top level is.
+        reason: String,
+    },
+    /// `appDir` does not exist or is not a directory.
+    #[error("appDir is not exist: {}", path.display())]
+    AppDirMissing {
+        /// The resolved `appDir`.
+        path: PathBuf,
+    },
+    /// A required option is missing, `null` or empty: `"cos"`, `"targetHost"` (with
+    /// `replaceHost`), or `"cos.<key>"`.
+    #[error("option \"{key}\" need in config!")]
+    MissingOption {
+        /// The dotted key, e.g. `cos.secret_id`.
+        key: &'static str,
+    },
+    /// Neither `cos.bucket` nor `cos.bucketname` + `cos.appid`, or (COS only) a bucket that is
+    /// not `name-appid`.
+    #[error("option \"cos.bucket\" need in config! format as \"test-1251902136\"")]
+    Bucket,
+    /// A value of the wrong JSON type or out of range.
+    #[error("option \"{key}\" must be {expected}, found {found}")]
+    WrongType {
+        /// The dotted key, with `[i]` for a list entry, e.g. `uploadFileSuffix[1]`.
+        key: String,
+        /// What the key takes, e.g. `an integer from 1 to 256`.
+        expected: String,
+        /// What was given: its JSON type, or the number or boolean itself (never a string's
+        /// content, nor anything given as `secret_key`).
+        found: String,
+    },
+    /// A value of the right type that is not acceptable.
+    #[error("option \"{key}\" {reason}")]
+    Invalid {
+        /// The dotted key.
+        key: &'static str,
+        /// What is wrong, e.g. `must not contain "." or ".." segments`.
+        reason: String,
+    },
+}
+
+/// Read and validate the config at `path`: the CLI passes [`CONFIG_FILE`] (in the CWD) or the
+/// path given on the command line. Relative paths in the file are resolved against the file's
+/// directory, made absolute.
+///
+/// # Errors
+/// [`ConfigError::MissingFile`] when `path` is the default name (`wecos.config.json`, also as
+/// `./wecos.config.json` or `$CWD/wecos.config.json`) and absent, [`ConfigError::MissingFileAt`]
+/// for another absent path, [`ConfigError::Read`] for other I/O errors, and everything
+/// [`parse`] returns.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(if is_default_path(path) {
+                ConfigError::MissingFile
+            } else {
+                ConfigError::MissingFileAt {
+                    path: path.to_path_buf(),
+                }
+            });
+        }
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotJson {
+        reason: "the file is not UTF-8 text".to_owned(),
+    })?;
+    let absolute = std::path::absolute(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let base_dir = absolute.parent().unwrap_or(Path::new("/"));
+    parse(&text, base_dir)
+}
+
+/// Parse and validate `text` (JSON5), resolving relative paths against `base_dir`.
+///
+/// Checks run in the original's order (`lib/config.js`): syntax, value types, `appDir`
+/// exists, `cos` given, `targetHost` given with `replaceHost`, then the `cos` keys
+/// (`secret_id`, `secret_key`, `region`, bucket).
+///
+/// # Errors
+/// [`ConfigError::NotJson`], [`ConfigError::WrongType`], [`ConfigError::Invalid`],
+/// [`ConfigError::AppDirMissing`], [`ConfigError::MissingOption`], [`ConfigError::Bucket`].
+pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
+    let value: Value = json5::from_str(text).map_err(|e| ConfigError::NotJson {
+        reason: e.to_string(),
+    })?;
+    let Value::Object(map) = value else {
+        return Err(ConfigError::NotJson {
+            reason: format!("the top level must be an object, found {}", kind(&value)),
+        });
+    };
+    let top = Fields {
+        map: &map,
+        prefix: "",
+    };
+    let resolve = |p: &str| clean(&base_dir.join(p));
+
+    let app_dir = resolve(top.non_empty_str("appDir")?.unwrap_or("./app"));
+    let backup_dir = match top.map.get("backupDir") {
+        None => Some("./wecos_backup"),
+        Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(_) => top.str("backupDir")?,
+    }
+    .map(resolve);
+    let upload_file_suffix = suffixes(&top)?;
+    let upload_file_black_list = top
+        .str_list("uploadFileBlackList")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(resolve)
+        .collect();
+    let replace_host = top.str("replaceHost")?.unwrap_or_default().to_owned();
+    let target_host = top.str("targetHost")?.unwrap_or_default().to_owned();
+    let compress = top.bool("compress")?.unwrap_or(false);
+    let watch = top.bool("watch")?.unwrap_or(true);
+    let concurrency = top.int("concurrency", CONCURRENCY)?;
+    let map_file = resolve(top.non_empty_str("mapFile")?.unwrap_or("./wecos.map.json"));
+    let cos_map = match top.map.get("cos") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(cos)) => Some(cos),
+        Some(other) => return Err(top.wrong("cos", "an object", other)),
+    };
+
+    if !std::fs::metadata(&app_dir).is_ok_and(|m| m.is_dir()) {
+        return Err(ConfigError::AppDirMissing { path: app_dir });
+    }
+    if backup_dir.as_ref().is_some_and(|b| app_dir.starts_with(b)) {
+        return Err(ConfigError::Invalid {
+            key: "backupDir",
+            reason: "must not be appDir or a folder containing it".to_owned(),
+        });
+    }
+    let cos_map = cos_map.ok_or(ConfigError::MissingOption { key: "cos" })?;
+    if !replace_host.is_empty() && target_host.is_empty() {
+        return Err(ConfigError::MissingOption { key: "targetHost" });
+    }
+    let cos = cos_config(&Fields {
+        map: cos_map,
+        prefix: "cos.",
+    })?;
+
+    Ok(Config {
+        app_dir,
+        backup_dir,
+        upload_file_suffix,
+        upload_file_black_list,
+        replace_host,
+        target_host,
+        compress,
+        watch,
+        concurrency: to_usize(concurrency.unwrap_or(DEFAULT_CONCURRENCY)),
+        map_file,
+        cos,
+    })
+}
+
+fn cos_config(cos: &Fields<'_>) -> Result<CosConfig, ConfigError> {
+    let endpoint = match cos.str("endpoint")? {
+        None | Some("") => None,
+        Some(url) => Some(parse_endpoint(url)?),
+    };
+    let path_style = cos.bool("path_style")?.unwrap_or(endpoint.is_some());
+    let timeout_secs = cos.int("timeout_secs", TIMEOUT_SECS)?.unwrap_or(30);
+    let max_retries = to_usize(cos.int("max_retries", MAX_RETRIES)?.unwrap_or(3));
+    let folder = normalize_folder(cos.str("folder")?.unwrap_or_default())?;
+    let bucket = cos.non_empty_str("bucket")?;
+    let bucketname = cos.non_empty_str("bucketname")?;
+    let appid = match cos.map.get("appid") {
+        Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        None | Some(Value::Null | Value::String(_)) => None,
+        Some(other) => return Err(cos.wrong("appid", "a string or a non-negative integer", other)),
+    };
+
+    let secret_id = cos.required("secret_id", "cos.secret_id")?.to_owned();
+    let secret_key = SecretString::from(cos.required("secret_key", "cos.secret_key")?);
+    let region = cos.required("region", "cos.region")?;
+    let region = if endpoint.is_some() {
+        region.to_owned()
+    } else {
+        let region = v5_region(region);
+        if !region.bytes().all(is_cos_name_byte) {
+            return Err(ConfigError::Invalid {
+                key: "cos.region",
+                reason: "must be lowercase letters, digits and \"-\" (e.g. \"ap-guangzhou\")"
+                    .to_owned(),
+            });
+        }
+        region.to_owned()
+    };
+    let bucket = match (bucket, bucketname, appid) {
+        (Some(bucket), _, _) => bucket.to_owned(),
+        (None, Some(name), Some(appid)) => format!("{name}-{appid}"),
+        _ => return Err(ConfigError::Bucket),
+    };
+    if endpoint.is_none() && !is_cos_bucket(&bucket) {
+        return Err(ConfigError::Bucket);
+    }
+    Ok(CosConfig {
+        secret_id,
+        secret_key,
+        region,
+        bucket,
+        folder,
+        endpoint,
+        path_style,
+        timeout_secs,
+        max_retries,
+    })
+}
+
+/// `http(s)://host[:port]` as url normalizes it, without the trailing `/`.
+fn parse_endpoint(text: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        key: "cos.endpoint",
+        reason: format!("must be an http(s) URL such as \"http://127.0.0.1:8333\": {reason}"),
+    };
+    let url = url::Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme is not http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it has a path, query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("it carries user info"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `"/"`, `""` → `""`; `"/a//b"` → `"a/b/"`. `.`/`..` segments are refused: object stores
+/// and URL clients treat them differently.
+fn normalize_folder(folder: &str) -> Result<String, ConfigError> {
+    let segments: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.iter().any(|s| matches!(*s, "." | "..")) {
+        return Err(ConfigError::Invalid {
+            key: "cos.folder",
+            reason: "must not contain \".\" or \"..\" segments".to_owned(),
+        });
+    }
+    Ok(segments.iter().map(|s| format!("{s}/")).collect())
+}
+
+fn suffixes(top: &Fields<'_>) -> Result<Vec<String>, ConfigError> {
+    let Some(list) = top.str_list("uploadFileSuffix")? else {
+        return Ok([".jpg", ".png", ".gif"].map(str::to_owned).to_vec());
+    };
+    if list.is_empty() || list.contains(&".") {
+        return Err(ConfigError::Invalid {
+            key: "uploadFileSuffix",
+            reason: "must list at least one suffix, none of them \".\"".to_owned(),
+        });
+    }
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for suffix in list {
+        let suffix = if suffix.starts_with('.') {
+            suffix.to_owned()
+        } else {
+            format!(".{suffix}")
+        };
+        if !out.contains(&suffix) {
+            out.push(suffix);
+        }
+    }
+    Ok(out)
+}
+
+/// COS bucket `name-appid`: `name` lowercase letters, digits and `-`, `appid` digits.
+fn is_cos_bucket(bucket: &str) -> bool {
+    bucket.rsplit_once('-').is_some_and(|(name, appid)| {
+        !name.is_empty()
+            && name.bytes().all(is_cos_name_byte)
+            && !appid.is_empty()
+            && appid.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+fn is_cos_name_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+}
+
+/// Whether `path` names the default file in the CWD (for the original's exact message).
+fn is_default_path(path: &Path) -> bool {
+    let in_cwd = std::env::current_dir().is_ok_and(|cwd| cwd.join(CONFIG_FILE) == path);
+    in_cwd || clean(path) == Path::new(CONFIG_FILE)
+}
+
+/// Drops `.` components (`/base/./app` → `/base/app`) and trailing slashes; `..` is kept, as
+/// resolving it lexically is wrong across symlinks.
+fn clean(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
+}
+
+/// Values come from ranges far below `usize::MAX` on any supported target.
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// One level of the config object, with typed getters whose errors name the dotted key.
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    /// `""` or `"cos."`.
+    prefix: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    /// The value, `None` when absent or `null`.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn wrong(&self, key: &str, expected: &str, found: &Value) -> ConfigError {
+        let key = format!("{}{key}", self.prefix);
+        let found = match found {
+            Value::Number(_) | Value::Bool(_) if key != "cos.secret_key" => found.to_string(),
+            other => kind(other).to_owned(),
+        };
+        ConfigError::WrongType {
+            key,
+            expected: expected.to_owned(),
+            found,
+        }
+    }
+
+    fn str(&self, key: &str) -> Result<Option<&'a str>, ConfigError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(self.wrong(key, "a string", other)),
+        }
+    }
+
+    /// A string where `""` counts as not given.
+    fn non_empty_str(&self, key: &str) -> Result<Option<&'a str>, ConfigError> {
+        Ok(self.str(key)?.filter(|s| !s.is_empty()))
+    }
+
+    /// A required non-empty string; `dotted` is the key as reported.
+    fn required(&self, key: &str, dotted: &'static str) -> Result<&'a str, ConfigError> {
+        self.non_empty_str(key)?
+            .ok_or(ConfigError::MissingOption { key: dotted })
+    }
+
+    fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(self.wrong(key, "a boolean (true or false)", other)),
+        }
+    }
+
+    fn int(&self, key: &str, range: RangeInclusive<u64>) -> Result<Option<u64>, ConfigError> {
+        let Some(value) = self.get(key) else {
+            return Ok(None);
+        };
+        match value.as_u64() {
+            Some(n) if range.contains(&n) => Ok(Some(n)),
+            _ => {
+                let expected = format!("an integer from {} to {}", range.start(), range.end());
+                Err(self.wrong(key, &expected, value))
+            }
+        }
+    }
+
+    /// A string or an array of strings (the original wrapped a lone value in an array).
+    fn str_list(&self, key: &str) -> Result<Option<Vec<&'a str>>, ConfigError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() => Ok(Some(vec![s.as_str()])),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    Value::String(s) if !s.is_empty() => Ok(s.as_str()),
+                    other => Err(self.wrong(&format!("{key}[{i}]"), "a non-empty string", other)),
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(other) => Err(self.wrong(key, "a non-empty string or an array of them", other)),
+        }
+    }
+}
+
+/// The JSON type of `value`, for messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(s) if s.is_empty() => "an empty string",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    const SECRET: &str = "TOPSECRETKEY";
+
+    /// A project directory holding an empty `app/`.
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir(dir.path().join("app")).unwrap_or_else(|e| panic!("{e}"));
+        dir
+    }
+
+    /// `{ <top> "cos": { <v2 keys> <cos> } }`; `top` and `cos` end with a comma when given.
+    fn v2(top: &str, cos: &str) -> String {
+        format!(
+            r#"{{ {top} "cos": {{ "secret_id": "AKIDxxxx", "secret_key": "{SECRET}",
+                "region": "ap-guangzhou", "bucket": "wxapp-1251902136", {cos} }} }}"#
+        )
+    }
+
+    fn ok(text: &str, base: &Path) -> Config {
+        parse(text, base).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn err(text: &str, base: &Path) -> String {
+        match parse(text, base) {
+            Ok(config) => panic!("accepted: {config:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_only_cos_is_given() {
+        let dir = project();
+        let c = ok(&v2("", ""), dir.path());
+        assert_eq!(c.app_dir, dir.path().join("app"));
+        assert_eq!(c.backup_dir, Some(dir.path().join("wecos_backup")));
+        assert_eq!(c.upload_file_suffix, [".jpg", ".png", ".gif"]);
+        assert!(c.upload_file_black_list.is_empty());
+        assert_eq!((c.replace_host.as_str(), c.target_host.as_str()), ("", ""));
+        assert!(!c.compress);
+        assert!(c.watch);
+        assert_eq!(c.concurrency, 6);
+        assert_eq!(c.map_file, dir.path().join("wecos.map.json"));
+        assert_eq!(c.cos.secret_id, "AKIDxxxx");
+        assert_eq!(c.cos.secret_key.expose_secret(), SECRET);
+        assert_eq!(c.cos.region, "ap-guangzhou");
+        assert_eq!(c.cos.bucket, "wxapp-1251902136");
+        assert_eq!(c.cos.folder, "");
+        assert_eq!(c.cos.endpoint, None);
+        assert!(!c.cos.path_style);
+        assert_eq!((c.cos.timeout_secs, c.cos.max_retries), (30, 3));
+        assert_eq!(
+            c.cos.store_endpoint(),
+            "https://wxapp-1251902136.cos.ap-guangzhou.myqcloud.com"
+        );
+    }
+
+    #[test]
+    fn null_means_the_default() {
+        let dir = project();
+        let c = ok(
+            &v2(r#""appDir": null, "watch": null, "concurrency": null,"#, ""),
+            dir.path(),
+        );
+        assert_eq!(c.app_dir, dir.path().join("app"));
+        assert!(c.watch);
+        assert_eq!(c.concurrency, 6);
+    }
+
+    #[test]
+    fn javascript_expression_syntax_is_accepted() {
+        let dir = project();
+        let text = "\u{feff}{
+            // the README's own example has comments and a trailing comma
+            appDir: './app', /* unquoted key, single quotes */
+            'compress': true,
+            cos: {
+                secret_id: 'AKIDxxxx', secret_key: 'k', region: 'ap-guangzhou',
+                bucket: 'wxapp-1251902136', folder: '/',
+            },
+        }";
+        let c = ok(text, dir.path());
+        assert!(c.compress);
+        assert_eq!(c.cos.secret_id, "AKIDxxxx");
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        let dir = project();
+        let c = ok(
+            &v2(r#""appdir": 1, "foo": {},"#, r#""extra": [true],"#),
+            dir.path(),
+        );
+        assert_eq!(c.app_dir, dir.path().join("app"));
+    }
+
+    #[test]
+    fn missing_default_file_needs_wecos_config_json() {
+        // The crate directory (the tests' CWD) has no wecos.config.json.
+        for path in [CONFIG_FILE, "./wecos.config.json"] {
+            let e = load(Path::new(path)).err().map(|e| e.to_string());
+            assert_eq!(e.as_deref(), Some("need file wecos.config.json"));
+        }
+    }
+
+    #[test]
+    fn missing_explicit_file_names_the_path() {
+        let dir = project();
+        let path = dir.path().join(CONFIG_FILE);
+        let e = load(&path).err().map(|e| e.to_string());
+        let want = format!(
+            "need file wecos.config.json: {} does not exist",
+            path.display()
+        );
+        assert_eq!(e, Some(want));
+    }
+
+    #[test]
+    fn unreadable_file_is_a_read_error() {
+        let dir = project();
+        let e = load(&dir.path().join("app")).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.starts_with("cannot read ")));
+    }
+
+    #[test]
+    fn load_resolves_paths_against_the_config_directory() {
+        let dir = project();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, v2(r#""backupDir": "bak","#, "")).unwrap_or_else(|e| panic!("{e}"));
+        let c = load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.app_dir, dir.path().join("app"));
+        assert_eq!(c.backup_dir, Some(dir.path().join("bak")));
+    }
+
+    #[test]
+    fn non_utf8_file_is_not_json_format() {
+        let dir = project();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, b"{\"appDir\": \"\xff\"}").unwrap_or_else(|e| panic!("{e}"));
+        let e = load(&path).err().map(|e| e.to_string());
+        let want = "wecos.config.json is not JSON format!: the file is not UTF-8 text";
+        assert_eq!(e.as_deref(), Some(want));
+    }
+
+    #[test]
+    fn syntax_error_is_not_json_format_with_line_and_column() {
+        let dir = project();
+        let e = err("{\n  \"appDir\": \"./app\"\n  \"cos\": {}\n}", dir.path());
+        assert_eq!(
+            e,
+            "wecos.config.json is not JSON format!: expected comma at line 3 column 3"
+        );
+    }
+
+    #[test]
+    fn top_level_that_is_not_an_object_is_not_json_format() {
+        let dir = project();
+        for (text, found) in [("[]", "an array"), ("null", "null"), ("1", "a number")] {
+            let want = format!(
+                "wecos.config.json is not JSON format!: the top level must be an object, found {found}"
+            );
+            assert_eq!(err(text, dir.path()), want);
+        }
+        assert!(err("", dir.path()).starts_with("wecos.config.json is not JSON format!: "));
+    }
+
+    #[test]
+    fn missing_app_dir_names_the_resolved_path() {
+        let dir = project();
+        let e = err(&v2(r#""appDir": "./nope","#, ""), dir.path());
+        assert_eq!(
+            e,
+            format!("appDir is not exist: {}", dir.path().join("nope").display())
+        );
+        // Checked before `cos`, as the original did.
+        assert!(err(r#"{"appDir": "nope"}"#, dir.path()).starts_with("appDir is not exist: "));
+    }
+
+    #[test]
+    fn app_dir_that_is_a_file_does_not_exist_as_a_directory() {
+        let dir = project();
+        std::fs::write(dir.path().join("file"), "").unwrap_or_else(|e| panic!("{e}"));
+        let e = err(&v2(r#""appDir": "file","#, ""), dir.path());
+        assert!(e.starts_with("appDir is not exist: "), "{e}");
+    }
+
+    #[test]
+    fn missing_or_null_cos_is_reported() {
+        let dir = project();
+        for text in ["{}", r#"{"cos": null}"#] {
+            assert_eq!(err(text, dir.path()), r#"option "cos" need in config!"#);
+        }
+    }
+
+    #[test]
+    fn replace_host_needs_target_host() {
+        let dir = project();
+        for top in [
+            r#""replaceHost": "http://wx-12345678.myqcloud.com","#,
+            r#""replaceHost": "http://wx-12345678.myqcloud.com", "targetHost": "","#,
+        ] {
+            let e = err(&v2(top, ""), dir.path());
+            assert_eq!(e, r#"option "targetHost" need in config!"#);
+        }
+        let top = r#""replaceHost": "http://a.com", "targetHost": "https://example.com","#;
+        let c = ok(&v2(top, ""), dir.path());
+        assert_eq!(c.target_host, "https://example.com");
+    }
+
+    #[test]
+    fn user_cos_replaces_the_default_and_keys_are_checked_in_order() {
+        let dir = project();
+        let steps = [
+            ("", "secret_id"),
+            (r#""secret_id": "id","#, "secret_key"),
+            (r#""secret_id": "id", "secret_key": "","#, "secret_key"),
+            (r#""secret_id": "id", "secret_key": "k","#, "region"),
+        ];
+        for (cos, key) in steps {
+            let e = err(&format!(r#"{{"cos": {{ {cos} }}}}"#), dir.path());
+            assert_eq!(e, format!(r#"option "cos.{key}" need in config!"#));
+        }
+    }
+
+    #[test]
+    fn missing_bucket_gives_the_format_hint() {
+        let dir = project();
+        let hint = r#"option "cos.bucket" need in config! format as "test-1251902136""#;
+        let base = r#""secret_id": "id", "secret_key": "k", "region": "ap-guangzhou","#;
+        for extra in ["", r#""bucketname": "wxapp","#, r#""appid": "1251902136","#] {
+            let e = err(&format!(r#"{{"cos": {{ {base} {extra} }}}}"#), dir.path());
+            assert_eq!(e, hint);
+        }
+    }
+
+    #[test]
+    fn cos_bucket_must_be_name_dash_appid() {
+        let dir = project();
+        let hint = r#"option "cos.bucket" need in config! format as "test-1251902136""#;
+        for bucket in [
+            "wxapp",
+            "wxapp-",
+            "-1251902136",
+            "WxApp-1",
+            "wx app-1",
+            "wxapp-12a",
+        ] {
+            let e = err(&v2("", &format!(r#""bucket": "{bucket}","#)), dir.path());
+            assert_eq!(e, hint, "{bucket}");
+        }
+    }
+
+    #[test]
+    fn v1_cos_form_builds_the_bucket_and_maps_the_region() {
+        let dir = project();
+        for appid in ["\"1251902136\"", "1251902136"] {
+            let text = format!(
+                r#"{{"cos": {{"appid": {appid}, "bucketname": "wxapp", "folder": "/photos/",
+                    "region": "gz", "secret_key": "k", "secret_id": "id"}}}}"#
+            );
+            let c = ok(&text, dir.path());
+            assert_eq!(c.cos.bucket, "wxapp-1251902136");
+            assert_eq!(c.cos.region, "ap-guangzhou");
+            assert_eq!(c.cos.folder, "photos/");
+        }
+    }
+
+    #[test]
+    fn v2_bucket_wins_over_bucketname_and_appid() {
+        let dir = project();
+        let c = ok(&v2("", r#""bucketname": "old", "appid": "1","#), dir.path());
+        assert_eq!(c.cos.bucket, "wxapp-1251902136");
+    }
+
+    #[test]
+    fn short_regions_map_to_v5_names() {
+        let table = [
+            ("gz", "ap-guangzhou"),
+            ("sh", "ap-shanghai"),
+            ("tj", "ap-beijing-1"),
+            ("bj", "ap-beijing"),
+            ("cd", "ap-chengdu"),
+            ("sgp", "ap-singapore"),
+            ("hk", "ap-hongkong"),
+            ("ca", "na-toronto"),
+            ("ger", "eu-frankfurt"),
+            ("cn-north", "ap-beijing-1"),
+            ("cn-east", "ap-shanghai"),
+            ("cn-south", "ap-guangzhou"),
+            ("cn-southwest", "ap-chengdu"),
+            ("wx", "wx"),
+            ("ap-guangzhou", "ap-guangzhou"),
+        ];
+        for (v1, v5) in table {
+            assert_eq!(v5_region(v1), v5);
+        }
+    }
+
+    #[test]
+    fn cos_region_must_fit_a_host_name() {
+        let dir = project();
+        let e = err(&v2("", r#""region": "Ap Guangzhou","#), dir.path());
+        assert!(
+            e.starts_with(r#"option "cos.region" must be lowercase"#),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn endpoint_accepts_any_bucket_and_defaults_to_path_style() {
+        let dir = project();
+        let cos = r#""endpoint": "http://127.0.0.1:8333/", "bucket": "Photos", "region": "gz","#;
+        let c = ok(&v2("", cos), dir.path());
+        assert_eq!(c.cos.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
+        assert_eq!(c.cos.store_endpoint(), "http://127.0.0.1:8333");
+        assert_eq!(
+            (c.cos.bucket.as_str(), c.cos.region.as_str()),
+            ("Photos", "gz")
+        );
+        assert!(c.cos.path_style);
+        let c = ok(
+            &v2(
+                "",
+                r#""endpoint": "https://s3.example", "path_style": false,"#,
+            ),
+            dir.path(),
+        );
+        assert!(!c.cos.path_style);
+        let c = ok(
+            &v2("", r#""endpoint": "", "path_style": true,"#),
+            dir.path(),
+        );
+        assert_eq!(c.cos.endpoint, None);
+        assert!(c.cos.path_style);
+    }
+
+    #[test]
+    fn invalid_endpoint_is_rejected() {
+        let dir = project();
+        for url in [
+            "ftp://host",
+            "not a url",
+            "http://host/path",
+            "http://u:p@host",
+            "http://h?q",
+        ] {
+            let e = err(&v2("", &format!(r#""endpoint": "{url}","#)), dir.path());
+            assert!(
+                e.starts_with(r#"option "cos.endpoint" must be an http(s) URL"#),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn folder_is_normalized() {
+        let dir = project();
+        let cases = [
+            ("\"/\"", ""),
+            ("\"\"", ""),
+            ("null", ""),
+            ("\"photos\"", "photos/"),
+            ("\"/photos/\"", "photos/"),
+            ("\"a//b/\"", "a/b/"),
+        ];
+        for (folder, want) in cases {
+            let c = ok(&v2("", &format!(r#""folder": {folder},"#)), dir.path());
+            assert_eq!(c.cos.folder, want, "{folder}");
+        }
+    }
+
+    #[test]
+    fn folder_dot_segments_are_rejected() {
+        let dir = project();
+        for folder in ["../up", "a/./b"] {
+            let e = err(&v2("", &format!(r#""folder": "{folder}","#)), dir.path());
+            assert_eq!(
+                e,
+                r#"option "cos.folder" must not contain "." or ".." segments"#
+            );
+        }
+    }
+
+    #[test]
+    fn suffixes_get_a_leading_dot_and_lose_duplicates() {
+        let dir = project();
+        let top = r#""uploadFileSuffix": ["jpg", ".png", "webp", ".jpg"],"#;
+        let c = ok(&v2(top, ""), dir.path());
+        assert_eq!(c.upload_file_suffix, [".jpg", ".png", ".webp"]);
+        let c = ok(&v2(r#""uploadFileSuffix": "jpg","#, ""), dir.path());
+        assert_eq!(c.upload_file_suffix, [".jpg"]);
+    }
+
+    #[test]
+    fn empty_suffix_list_or_bare_dot_is_rejected() {
+        let dir = project();
+        for list in ["[]", r#"[".jpg", "."]"#] {
+            let e = err(
+                &v2(&format!(r#""uploadFileSuffix": {list},"#), ""),
+                dir.path(),
+            );
+            assert!(
+                e.starts_with(r#"option "uploadFileSuffix" must list"#),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn null_or_empty_backup_dir_disables_backup() {
+        let dir = project();
+        for value in ["null", "\"\""] {
+            let c = ok(&v2(&format!(r#""backupDir": {value},"#), ""), dir.path());
+            assert_eq!(c.backup_dir, None);
+        }
+    }
+
+    #[test]
+    fn backup_dir_that_is_or_contains_app_dir_is_rejected() {
+        let dir = project();
+        for backup in ["./app", "app/", "."] {
+            let e = err(&v2(&format!(r#""backupDir": "{backup}","#), ""), dir.path());
+            assert_eq!(
+                e,
+                r#"option "backupDir" must not be appDir or a folder containing it"#
+            );
+        }
+        let c = ok(&v2(r#""backupDir": "app/bak","#, ""), dir.path());
+        assert_eq!(c.backup_dir, Some(dir.path().join("app").join("bak")));
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_base_dir() {
+        let dir = project();
+        std::fs::create_dir_all(dir.path().join("src/app")).unwrap_or_else(|e| panic!("{e}"));
+        let top = r#""appDir": "src/app/", "backupDir": "../bak", "mapFile": "./out/map.json","#;
+        let c = ok(&v2(top, ""), dir.path());
+        assert_eq!(c.app_dir, dir.path().join("src").join("app"));
+        assert_eq!(c.backup_dir, Some(dir.path().join("..").join("bak")));
+        assert_eq!(c.map_file, dir.path().join("out").join("map.json"));
+    }
+
+    #[test]
+    fn absolute_paths_are_kept() {
+        let dir = project();
+        let other = project();
+        let app = other.path().join("app");
+        let top = format!(r#""appDir": {},"#, Value::from(app.to_string_lossy()));
+        assert_eq!(ok(&v2(&top, ""), dir.path()).app_dir, app);
+    }
+
+    #[test]
+    fn blacklist_entries_are_resolved() {
+        let dir = project();
+        let top = r#""uploadFileBlackList": ["./app/images/logo.png", "./app/logo/"],"#;
+        let c = ok(&v2(top, ""), dir.path());
+        let app = dir.path().join("app");
+        assert_eq!(
+            c.upload_file_black_list,
+            [app.join("images").join("logo.png"), app.join("logo")]
+        );
+        let c = ok(
+            &v2(r#""uploadFileBlackList": "app/x.png","#, ""),
+            dir.path(),
+        );
+        assert_eq!(c.upload_file_black_list, [app.join("x.png")]);
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret_key() {
+        let dir = project();
+        let debug = format!("{:?}", ok(&v2("", ""), dir.path()));
+        assert!(!debug.contains(SECRET), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
+    }
+
+    #[test]
+    fn errors_never_show_the_secret_key() {
+        let dir = project();
+        let texts = [
+            r#"{"cos": {"secret_id": "id", "secret_key": 987654321}}"#.to_owned(),
+            format!(r#"{{"cos": {{"secret_id": "id", "secret_key": "{SECRET}"}}}}"#),
+            format!(r#"{{"cos": {{"secret_key": "{SECRET}" "x": 1}}}}"#),
+            v2("", r#""bucket": "bad","#),
+        ];
+        for text in texts {
+            let e = err(&text, dir.path());
+            assert!(!e.contains(SECRET) && !e.contains("987654321"), "{e}");
+        }
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_and_the_expected_type() {
+        let dir = project();
+        let cases = [
+            (
+                r#""compress": "yes","#,
+                r#""compress" must be a boolean (true or false), found a string"#,
+            ),
+            (
+                r#""watch": 1,"#,
+                r#""watch" must be a boolean (true or false), found 1"#,
+            ),
+            (
+                r#""concurrency": -1,"#,
+                r#""concurrency" must be an integer from 1 to 256, found -1"#,
+            ),
+            (
+                r#""concurrency": 0,"#,
+                r#""concurrency" must be an integer from 1 to 256, found 0"#,
+            ),
+            (
+                r#""concurrency": 2.5,"#,
+                r#""concurrency" must be an integer from 1 to 256, found 2.5"#,
+            ),
+            (r#""appDir": 5,"#, r#""appDir" must be a string, found 5"#),
+            (
+                r#""backupDir": false,"#,
+                r#""backupDir" must be a string, found false"#,
+            ),
+            (
+                r#""mapFile": [],"#,
+                r#""mapFile" must be a string, found an array"#,
+            ),
+            (
+                r#""uploadFileSuffix": [".jpg", 1],"#,
+                r#""uploadFileSuffix[1]" must be a non-empty string, found 1"#,
+            ),
+            (
+                r#""uploadFileBlackList": [""],"#,
+                r#""uploadFileBlackList[0]" must be a non-empty string, found an empty string"#,
+            ),
+            (
+                r#""uploadFileBlackList": {},"#,
+                r#""uploadFileBlackList" must be a non-empty string or an array of them, found an object"#,
+            ),
+        ];
+        for (top, want) in cases {
+            assert_eq!(err(&v2(top, ""), dir.path()), format!("option {want}"));
+        }
+        let cos_cases = [
+            (
+                r#""timeout_secs": 0,"#,
+                r#""cos.timeout_secs" must be an integer from 1 to 86400, found 0"#,
+            ),
+            (
+                r#""max_retries": -1,"#,
+                r#""cos.max_retries" must be an integer from 0 to 100, found -1"#,
+            ),
+            (
+                r#""path_style": "yes","#,
+                r#""cos.path_style" must be a boolean (true or false), found a string"#,
+            ),
+            (
+                r#""appid": true,"#,
+                r#""cos.appid" must be a string or a non-negative integer, found true"#,
+            ),
+            (
+                r#""folder": 1,"#,
+                r#""cos.folder" must be a string, found 1"#,
+            ),
+            (
+                r#""region": 1,"#,
+                r#""cos.region" must be a string, found 1"#,
+            ),
+            (
+                r#""secret_key": 1,"#,
+                r#""cos.secret_key" must be a string, found a number"#,
+            ),
+        ];
+        for (cos, want) in cos_cases {
+            assert_eq!(err(&v2("", cos), dir.path()), format!("option {want}"));
+        }
+        let e = err(r#"{"cos": "x"}"#, dir.path());
+        assert_eq!(e, r#"option "cos" must be an object, found a string"#);
+    }
+}

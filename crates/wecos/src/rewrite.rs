@@ -1,0 +1,1236 @@
+//! Page rewriting (`spec/originals.md` §5.2): the pure text rules wecos applies to the `.wxml`
+//! and `.wxss` files of a mini-program package. No I/O here.
+//!
+//! - [`rewrite_image_sources`]: after an upload, point `<image>`/`<cover-image>` `src` values
+//!   that name the uploaded file at its URL.
+//! - [`replace_host`]: at start-up, swap `replaceHost` for `targetHost` in those `src` values
+//!   and in CSS `background(-image): url(...)` values.
+//! - [`target_url`], [`target_origin`]: the URL written into pages for an uploaded object.
+//! - [`resolve_source`]: the app-relative file a `src` value names.
+//!
+//! The original (`tencentyun/wecos` `lib/task.js`) used the regular expression
+//! `<image.*?src=['|"](.*?)['|"]`; this is a small scanner instead, so that attributes may span
+//! lines, quotes pair up, `data-src` is not `src` and comments are skipped. It works on bytes
+//! and only ever cuts the text next to ASCII delimiters (`<`, quotes, whitespace, …), which are
+//! never inside a multi-byte UTF-8 character; every access is checked (`get`), so no input
+//! panics. Everything outside a changed value is copied byte for byte.
+//!
+//! Markup rules, where the spec is silent:
+//! - Only `<image` and `<cover-image` open a tag of interest (exact, lowercase, then whitespace,
+//!   `/` or `>`); any other `<` is plain text, so `{{a < b}}` in text needs no care.
+//! - `<!-- … -->` is skipped; an unterminated comment hides the rest of the text.
+//! - Attribute values: double- or single-quoted (may span lines, may contain `>` and the other
+//!   quote), or unquoted (ending at whitespace, `>` or `/>`). The first `src` of a tag counts,
+//!   as in HTML.
+//! - A tag without its closing `>` leaves the rest of the text untouched. A `<` where an
+//!   attribute name should start abandons the tag (it is not rewritten) and scanning resumes
+//!   at that `<`.
+
+use percent_encoding::percent_decode_str;
+
+/// What a rewrite did: the new text and how many values changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewritten {
+    /// The rewritten text; equal to the input when `replaced` is 0.
+    pub text: String,
+    /// How many `src` or `url()` values were changed (a value replaced by itself is not counted).
+    pub replaced: usize,
+}
+
+/// Rewrite the `src` attribute of every `<image …>` and `<cover-image …>` tag in `text` (the
+/// contents of a `.wxml` or `.wxss` file at `page`, a path relative to the app directory using
+/// `/` separators, e.g. "pages/index/index.wxml"), when the value resolves to a file for which
+/// `url_for` returns Some(url): the value is replaced by that URL, everything else is kept byte
+/// for byte (quote character, other attributes, whitespace, line endings).
+///
+/// Rule (§5.2 "Reference rewriting"): `src` of `<image>` and `<cover-image>` (since 410efdb)
+/// in `.wxml` and `.wxss` files alike (the original scanned both with the same expression); a
+/// value is resolved with [`resolve_source`]. CSS `url(...)` is never rewritten here (§5.2:
+/// "not rewritten to the COS URL"). See the module docs for the markup rules.
+///
+/// Our choices where the spec is silent:
+/// - A value containing `%` whose raw form resolves to no URL is tried once more
+///   percent-decoded (UTF-8), so `/images/%E5%9B%BE.png` finds `images/图.png`; the raw form
+///   wins, as a file name may contain `%` literally.
+/// - The URL goes verbatim inside the original quotes; an occurrence of that quote character
+///   in the URL is written `%22` / `%27` so the markup stays well-formed. An unquoted value is
+///   replaced unquoted unless the URL holds whitespace, a quote, `=`, `<`, `>`, `` ` `` or
+///   ends with `/`: then it is put in double quotes.
+///
+/// Running it again on its output with the same `url_for` changes nothing, as long as the URLs
+/// are absolute (they no longer resolve to a local file).
+pub fn rewrite_image_sources(
+    text: &str,
+    page: &str,
+    url_for: &dyn Fn(&str) -> Option<String>,
+) -> Rewritten {
+    let edits = image_src_spans(text)
+        .into_iter()
+        .filter_map(|span| {
+            let raw = text.get(span.start..span.end)?;
+            let url = uploaded_url(page, raw, url_for)?;
+            Some(Edit {
+                replacement: render_attribute_value(&url, span.quote),
+                span,
+            })
+        })
+        .collect();
+    apply_edits(text, edits)
+}
+
+/// Resolve a `src` value found in `page` to a normalized app-relative path ("images/a.png"):
+/// "/x/y.png" is relative to the app directory, anything else relative to the page's folder;
+/// "." and ".." segments are resolved; None for values that are not local files (http:, https:,
+/// "//host", data:, wxfile:, cloud:, any other "scheme:"), contain a WXML data binding `{{`,
+/// are empty, or escape the app directory.
+///
+/// Rule: §5.2 "`/x` = relative to appDir, otherwise relative to the containing file". The
+/// value is taken as is: no percent-decoding, no trimming, no query stripping (`a.png?v=1`
+/// names no file, as in the original's `path.resolve`); only `/` separates segments
+/// (a backslash is part of a name); empty segments collapse (`a//b` = `a/b`). `page` is
+/// normalized the same way. A result naming the app directory itself (`"/"`, `"."`) is None.
+pub fn resolve_source(page: &str, value: &str) -> Option<String> {
+    if value.is_empty() || value.contains("{{") || value.starts_with("//") || is_scheme(value) {
+        return None;
+    }
+    let mut segments = Vec::new();
+    if let Some(from_root) = value.strip_prefix('/') {
+        push_segments(&mut segments, from_root)?;
+    } else {
+        let folder = page.rsplit_once('/').map_or("", |(folder, _file)| folder);
+        push_segments(&mut segments, folder)?;
+        push_segments(&mut segments, value)?;
+    }
+    (!segments.is_empty()).then(|| segments.join("/"))
+}
+
+/// At start-up, when both replaceHost and targetHost are set (§5.2 "Host replacement"): every
+/// `<image>`/`<cover-image>` `src` and every CSS `url(...)` value (in `background` /
+/// `background-image` declarations of .wxss files and of inline `style` attributes in .wxml)
+/// that starts with `replace_host` gets that prefix swapped for `target_host` (normalized by
+/// `target_origin`). Everything else byte for byte.
+///
+/// Our choices where the spec is silent:
+/// - Either argument empty (after trimming whitespace and trailing `/`) → text unchanged.
+/// - The prefix must end at a boundary: the value continues with `/`, `?`, `#` or ends, so
+///   `http://a.com` does not match `http://a.com.cn/x.png`. Comparison is exact (case-sensitive).
+/// - A `replace_host` without a scheme (`wx-1.myqcloud.com`) matches that host after any
+///   scheme or `//`.
+/// - The scheme a schemeless `target_host` gets is the value's own ([`target_origin`]).
+/// - A `src` containing a `{{ }}` binding is still host-replaced (only the prefix changes).
+/// - Declarations are found by property name (`background` or `background-image`, ASCII
+///   case-insensitive, not part of a longer name); a declaration ends at `;`, `{`, `}`, `<`,
+///   `>` or a quote outside `url(...)` (the end of an inline `style`). CSS strings may not
+///   span lines. A quote character in the new URL is written `%22`/`%27`; in an unquoted
+///   `url()` whitespace, quotes and parentheses are percent-encoded.
+/// - `<!-- … -->` comments are skipped here too.
+pub fn replace_host(text: &str, replace_host: &str, target_host: &str) -> Rewritten {
+    let prefix = trim_host(replace_host);
+    let target = trim_host(target_host);
+    if prefix.is_empty() || target.is_empty() {
+        return apply_edits(text, Vec::new());
+    }
+    let mut edits = Vec::new();
+    for span in image_src_spans(text) {
+        if let Some(value) = text.get(span.start..span.end)
+            && let Some(swapped) = swap_prefix(value, prefix, target)
+        {
+            let replacement = render_attribute_value(&swapped, span.quote);
+            edits.push(Edit { span, replacement });
+        }
+    }
+    for span in css_background_url_spans(text) {
+        if let Some(value) = text.get(span.start..span.end)
+            && let Some(swapped) = swap_prefix(value, prefix, target)
+        {
+            let replacement = render_css_url(&swapped, span.quote);
+            edits.push(Edit { span, replacement });
+        }
+    }
+    apply_edits(text, edits)
+}
+
+/// The URL to write into pages for an uploaded object whose store URL is `uploaded`
+/// (§5.2: "if targetHost is set, the uploaded URL's origin (and replaceHost) are swapped for
+/// targetHost (scheme defaults to the URL's own scheme if omitted)"). `target_host` empty →
+/// `uploaded` unchanged. Examples: ("https://b-1.cos.ap-guangzhou.myqcloud.com/a/b.png",
+/// "cdn.example.com", "") → "https://cdn.example.com/a/b.png"; target "http://cdn.example.com/"
+/// → "http://cdn.example.com/a/b.png"; when `uploaded` starts with a non-empty `replace_host`,
+/// that prefix is what gets swapped.
+///
+/// The prefix match follows [`replace_host`] (boundary after the prefix, schemeless hosts).
+/// Otherwise the origin is `scheme://authority` (or `//authority`), up to the first `/`, `?`
+/// or `#`; path, query and fragment are kept byte for byte. An `uploaded` that is not an
+/// absolute URL is returned unchanged.
+pub fn target_url(uploaded: &str, target_host: &str, replace_host: &str) -> String {
+    let target = trim_host(target_host);
+    if target.is_empty() {
+        return uploaded.to_owned();
+    }
+    let prefix = trim_host(replace_host);
+    if !prefix.is_empty()
+        && let Some(swapped) = swap_prefix(uploaded, prefix, target)
+    {
+        return swapped;
+    }
+    let Some((scheme, after_slashes)) = split_authority(uploaded) else {
+        return uploaded.to_owned();
+    };
+    let path_at = after_slashes
+        .find(['/', '?', '#'])
+        .unwrap_or(after_slashes.len());
+    let rest = after_slashes.get(path_at..).unwrap_or_default();
+    format!("{}{rest}", target_origin(target, scheme))
+}
+
+/// `target_host` as an origin to put before a path: trimmed, without trailing `/`, with
+/// `scheme` (the scheme of the URL being rewritten, e.g. `"https"`) when it has none (§5.2:
+/// "scheme defaults to the URL's own scheme if omitted"; README: `http://` may be omitted).
+/// `scheme` empty (a `//host` URL) keeps the result protocol-relative.
+///
+/// `("cdn.example.com", "https")` → `"https://cdn.example.com"`;
+/// `("http://cdn.example.com/", "https")` → `"http://cdn.example.com"`;
+/// `("//cdn.example.com", "http")` → `"http://cdn.example.com"`. A path in `target_host` is
+/// kept (`"cdn.example.com/static"` → `"https://cdn.example.com/static"`).
+pub fn target_origin(target_host: &str, scheme: &str) -> String {
+    let target = trim_host(target_host);
+    if split_authority(target).is_some_and(|(s, _)| !s.is_empty()) {
+        return target.to_owned();
+    }
+    let host = target.strip_prefix("//").unwrap_or(target);
+    if scheme.is_empty() {
+        format!("//{host}")
+    } else {
+        format!("{scheme}://{host}")
+    }
+}
+
+/// Where one value sits in the text: the byte range without its quotes, and the quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ValueSpan {
+    start: usize,
+    end: usize,
+    quote: Option<u8>,
+}
+
+/// One value to replace.
+struct Edit {
+    span: ValueSpan,
+    replacement: String,
+}
+
+/// The tags whose `src` is rewritten (§5.2; `cover-image` since 410efdb, 2018).
+const IMAGE_TAGS: [&[u8]; 2] = [b"image", b"cover-image"];
+
+/// `url_for` of the resolved value, else (for a value with `%`) of the percent-decoded one.
+fn uploaded_url(page: &str, raw: &str, url_for: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    if let Some(url) = resolve_source(page, raw).and_then(|path| url_for(&path)) {
+        return Some(url);
+    }
+    if !raw.contains('%') {
+        return None;
+    }
+    let decoded = percent_decode_str(raw).decode_utf8().ok()?;
+    if decoded == raw {
+        return None;
+    }
+    resolve_source(page, &decoded).and_then(|path| url_for(&path))
+}
+
+/// Replace the spans (sorted here; a span overlapping an earlier one is dropped) and count the
+/// values that actually changed.
+fn apply_edits(text: &str, mut edits: Vec<Edit>) -> Rewritten {
+    edits.sort_by_key(|edit| edit.span.start);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut replaced = 0;
+    for Edit { span, replacement } in edits {
+        let (Some(before), Some(old)) =
+            (text.get(copied..span.start), text.get(span.start..span.end))
+        else {
+            continue;
+        };
+        if old == replacement {
+            continue;
+        }
+        out.push_str(before);
+        out.push_str(&replacement);
+        copied = span.end;
+        replaced += 1;
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    Rewritten {
+        text: out,
+        replaced,
+    }
+}
+
+/// The `src` value of every well-formed image tag outside comments, in text order.
+fn image_src_spans(text: &str) -> Vec<ValueSpan> {
+    let b = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while let Some(lt) = find_byte(b, i, b'<') {
+        if starts_with_at(b, lt, b"<!--") {
+            match find_seq(b, lt + 4, b"-->") {
+                Some(close) => i = close + 3,
+                None => break,
+            }
+            continue;
+        }
+        let Some(name_end) = image_tag_name_end(b, lt) else {
+            i = lt + 1;
+            continue;
+        };
+        match scan_attributes(b, name_end) {
+            TagScan::Complete { end, src } => {
+                spans.extend(src);
+                i = end;
+            }
+            TagScan::Abandoned { at } => i = at,
+            TagScan::Unterminated => break,
+        }
+    }
+    spans
+}
+
+/// After `<image` or `<cover-image` at `lt`, followed by whitespace, `/` or `>`: where the
+/// attributes start.
+fn image_tag_name_end(b: &[u8], lt: usize) -> Option<usize> {
+    IMAGE_TAGS.iter().find_map(|name| {
+        let end = lt + 1 + name.len();
+        let delimited = b
+            .get(end)
+            .is_some_and(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>');
+        (starts_with_at(b, lt + 1, name) && delimited).then_some(end)
+    })
+}
+
+/// How the attributes of a tag ended.
+enum TagScan {
+    /// At `>`; `end` is just after it.
+    Complete { end: usize, src: Option<ValueSpan> },
+    /// A `<` at `at` where an attribute name should start.
+    Abandoned { at: usize },
+    /// The text ended inside the tag.
+    Unterminated,
+}
+
+/// Read attributes from `i` up to the tag's closing `>`, remembering the first `src` value.
+fn scan_attributes(b: &[u8], mut i: usize) -> TagScan {
+    let mut src = None;
+    loop {
+        i = skip_space(b, i);
+        let Some(&c) = b.get(i) else {
+            return TagScan::Unterminated;
+        };
+        match c {
+            b'>' => return TagScan::Complete { end: i + 1, src },
+            b'/' => i += 1,
+            b'<' => return TagScan::Abandoned { at: i },
+            b'"' | b'\'' => match find_byte(b, i + 1, c) {
+                // A stray quoted string: skipped whole, so a `>` in it does not end the tag.
+                Some(close) => i = close + 1,
+                None => return TagScan::Unterminated,
+            },
+            _ => {
+                let name_start = i;
+                while b.get(i).is_some_and(|&c| !is_attribute_name_end(c)) {
+                    i += 1;
+                }
+                let name = b.get(name_start..i).unwrap_or_default();
+                let after_name = skip_space(b, i);
+                if b.get(after_name) != Some(&b'=') {
+                    continue; // a boolean attribute such as `lazy-load`
+                }
+                let Some((span, end)) = attribute_value(b, skip_space(b, after_name + 1)) else {
+                    return TagScan::Unterminated;
+                };
+                if name == b"src" && src.is_none() {
+                    src = Some(span);
+                }
+                i = end;
+            }
+        }
+    }
+}
+
+fn is_attribute_name_end(c: u8) -> bool {
+    c.is_ascii_whitespace() || matches!(c, b'=' | b'>' | b'/' | b'"' | b'\'' | b'<')
+}
+
+/// The value starting at `i` (just after `=` and whitespace) and where it ends; None when the
+/// text ends inside it.
+fn attribute_value(b: &[u8], i: usize) -> Option<(ValueSpan, usize)> {
+    match *b.get(i)? {
+        quote @ (b'"' | b'\'') => {
+            let close = find_byte(b, i + 1, quote)?;
+            let span = ValueSpan {
+                start: i + 1,
+                end: close,
+                quote: Some(quote),
+            };
+            Some((span, close + 1))
+        }
+        _ => {
+            let mut end = i;
+            loop {
+                match *b.get(end)? {
+                    c if c.is_ascii_whitespace() || c == b'>' => break,
+                    b'/' if b.get(end + 1) == Some(&b'>') => break,
+                    _ => end += 1,
+                }
+            }
+            let span = ValueSpan {
+                start: i,
+                end,
+                quote: None,
+            };
+            Some((span, end))
+        }
+    }
+}
+
+/// The `url(...)` values of `background` / `background-image` declarations outside comments.
+fn css_background_url_spans(text: &str) -> Vec<ValueSpan> {
+    let b = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if starts_with_at(b, i, b"<!--") {
+            match find_seq(b, i + 4, b"-->") {
+                Some(close) => i = close + 3,
+                None => break,
+            }
+            continue;
+        }
+        match background_value_start(b, i) {
+            Some(value) => i = scan_declaration_value(b, value, &mut spans),
+            None => i += 1,
+        }
+    }
+    spans
+}
+
+/// At `i`, `background` or `background-image` (not part of a longer name), whitespace and `:`:
+/// where the value starts.
+fn background_value_start(b: &[u8], i: usize) -> Option<usize> {
+    let preceded_by_name = i
+        .checked_sub(1)
+        .and_then(|p| b.get(p))
+        .is_some_and(|&c| is_css_name_byte(c));
+    if preceded_by_name || !starts_with_ci_at(b, i, b"background") {
+        return None;
+    }
+    let mut end = i + b"background".len();
+    if starts_with_ci_at(b, end, b"-image") {
+        end += b"-image".len();
+    }
+    if b.get(end).is_some_and(|&c| is_css_name_byte(c)) {
+        return None;
+    }
+    let colon = skip_space(b, end);
+    (b.get(colon) == Some(&b':')).then_some(colon + 1)
+}
+
+/// Collect the `url()` values of one declaration value; returns where it ends.
+fn scan_declaration_value(b: &[u8], mut i: usize, spans: &mut Vec<ValueSpan>) -> usize {
+    while let Some(&c) = b.get(i) {
+        match c {
+            b';' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\'' => return i,
+            b'u' | b'U'
+                if starts_with_ci_at(b, i, b"url(")
+                    && !i
+                        .checked_sub(1)
+                        .and_then(|p| b.get(p))
+                        .is_some_and(|&before| is_css_name_byte(before)) =>
+            {
+                match url_argument(b, i + 4) {
+                    Some((span, end)) => {
+                        spans.push(span);
+                        i = end;
+                    }
+                    None => i += 4,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+/// The argument of `url(` opened just before `i` and the index after its `)`; None when
+/// malformed (no `)`, a string crossing a line, …).
+fn url_argument(b: &[u8], i: usize) -> Option<(ValueSpan, usize)> {
+    let start = skip_space(b, i);
+    let (span, after) = match *b.get(start)? {
+        quote @ (b'"' | b'\'') => {
+            let body = start + 1;
+            let len = b
+                .get(body..)?
+                .iter()
+                .position(|&c| c == quote || matches!(c, b'\n' | b'\r' | b'\x0C'))?;
+            if b.get(body + len) != Some(&quote) {
+                return None;
+            }
+            let span = ValueSpan {
+                start: body,
+                end: body + len,
+                quote: Some(quote),
+            };
+            (span, body + len + 1)
+        }
+        _ => {
+            let len = b.get(start..)?.iter().position(|&c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, b'(' | b')' | b'"' | b'\'' | b';' | b'<' | b'>')
+            })?;
+            let span = ValueSpan {
+                start,
+                end: start + len,
+                quote: None,
+            };
+            (span, start + len)
+        }
+    };
+    let close = skip_space(b, after);
+    (b.get(close) == Some(&b')')).then_some((span, close + 1))
+}
+
+/// Letters, digits, `-`, `_` and non-ASCII bytes continue a CSS name.
+fn is_css_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_') || c >= 0x80
+}
+
+/// `value` with `prefix` (trimmed, non-empty) swapped for `target`'s origin, if it matches.
+fn swap_prefix(value: &str, prefix: &str, target: &str) -> Option<String> {
+    let (scheme, rest) = match_prefix(value, prefix)?;
+    Some(format!("{}{rest}", target_origin(target, scheme)))
+}
+
+/// If `value` starts with `prefix` at a boundary: the value's scheme (`""` for `//host`) and
+/// what follows the prefix. A schemeless `prefix` matches after any `scheme://` or `//`.
+fn match_prefix<'v>(value: &'v str, prefix: &str) -> Option<(&'v str, &'v str)> {
+    let (scheme, rest) = if prefix.starts_with("//") || split_authority(prefix).is_some() {
+        let scheme = split_authority(value).map_or("", |(scheme, _)| scheme);
+        (scheme, value.strip_prefix(prefix)?)
+    } else {
+        let (scheme, after_slashes) = split_authority(value)?;
+        (scheme, after_slashes.strip_prefix(prefix)?)
+    };
+    let at_boundary = rest.is_empty() || rest.starts_with(['/', '?', '#']);
+    at_boundary.then_some((scheme, rest))
+}
+
+/// `scheme://rest` → (scheme, rest); `//rest` → ("", rest).
+fn split_authority(url: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = url.strip_prefix("//") {
+        return Some(("", rest));
+    }
+    let (scheme, rest) = url.split_once("://")?;
+    is_scheme_name(scheme).then_some((scheme, rest))
+}
+
+/// `value` starts with `scheme:` (RFC 3986 scheme syntax).
+fn is_scheme(value: &str) -> bool {
+    value
+        .split_once(':')
+        .is_some_and(|(scheme, _)| is_scheme_name(scheme))
+}
+
+fn is_scheme_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && bytes.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+}
+
+/// A configured host: whitespace and trailing `/` removed.
+fn trim_host(host: &str) -> &str {
+    host.trim().trim_end_matches('/')
+}
+
+/// Push `path`'s segments onto `stack`, resolving `.` and `..`; None when `..` goes above the
+/// bottom of the stack (the app directory).
+fn push_segments<'a>(stack: &mut Vec<&'a str>, path: &'a str) -> Option<()> {
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                stack.pop()?;
+            }
+            name => stack.push(name),
+        }
+    }
+    Some(())
+}
+
+/// A URL as an attribute value written with `quote` (`None`: originally unquoted).
+fn render_attribute_value(url: &str, quote: Option<u8>) -> String {
+    match quote {
+        Some(quote) => escape_quote(url, quote),
+        None if needs_attribute_quotes(url) => format!("\"{}\"", escape_quote(url, b'"')),
+        None => url.to_owned(),
+    }
+}
+
+/// Whether an unquoted attribute value `url` would be misread (HTML's unquoted-value rule, plus
+/// a trailing `/`, which would read as part of `/>`).
+fn needs_attribute_quotes(url: &str) -> bool {
+    url.is_empty()
+        || url.ends_with('/')
+        || url.bytes().any(|c| {
+            c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'=' | b'<' | b'>' | b'`')
+        })
+}
+
+/// A URL as a CSS `url()` argument written with `quote` (`None`: unquoted).
+fn render_css_url(url: &str, quote: Option<u8>) -> String {
+    match quote {
+        Some(quote) => escape_quote(url, quote),
+        None => {
+            let mut out = String::with_capacity(url.len());
+            for c in url.chars() {
+                match c {
+                    ' ' => out.push_str("%20"),
+                    '\t' => out.push_str("%09"),
+                    '\n' => out.push_str("%0A"),
+                    '\r' => out.push_str("%0D"),
+                    '\x0C' => out.push_str("%0C"),
+                    '"' => out.push_str("%22"),
+                    '\'' => out.push_str("%27"),
+                    '(' => out.push_str("%28"),
+                    ')' => out.push_str("%29"),
+                    other => out.push(other),
+                }
+            }
+            out
+        }
+    }
+}
+
+/// `url` with the `quote` character percent-encoded, so it fits between such quotes.
+fn escape_quote(url: &str, quote: u8) -> String {
+    match quote {
+        b'"' => url.replace('"', "%22"),
+        _ => url.replace('\'', "%27"),
+    }
+}
+
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
+    let offset = b.get(from..)?.iter().position(|&c| c == needle)?;
+    Some(from + offset)
+}
+
+/// `needle` is a non-empty constant.
+fn find_seq(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(from);
+    }
+    let offset = b
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)?;
+    Some(from + offset)
+}
+
+fn starts_with_at(b: &[u8], at: usize, prefix: &[u8]) -> bool {
+    b.get(at..).is_some_and(|rest| rest.starts_with(prefix))
+}
+
+fn starts_with_ci_at(b: &[u8], at: usize, prefix: &[u8]) -> bool {
+    b.get(at..at + prefix.len())
+        .is_some_and(|s| s.eq_ignore_ascii_case(prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "pages/index/index.wxml";
+
+    /// The uploaded files of the tests and their URLs.
+    fn uploaded(path: &str) -> Option<String> {
+        let url = match path {
+            "images/a.png" => "https://cdn.example.com/images/a.png",
+            "images/b.png" => "https://cdn.example.com/images/b.png",
+            "images/bg.png" => "https://cdn.example.com/images/bg.png",
+            "pages/index/a.png" => "https://cdn.example.com/pages/index/a.png",
+            "images/我的 图片.png" => {
+                "https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png"
+            }
+            "images/q.png" => "https://cdn.example.com/q.png?a=\"1'",
+            "images/slash.png" => "https://cdn.example.com/dir/",
+            _ => return None,
+        };
+        Some(url.to_owned())
+    }
+
+    fn rewrite(text: &str) -> Rewritten {
+        rewrite_image_sources(text, PAGE, &uploaded)
+    }
+
+    fn rewritten(text: &str, replaced: usize) -> Rewritten {
+        Rewritten {
+            text: text.to_owned(),
+            replaced,
+        }
+    }
+
+    const A: &str = "https://cdn.example.com/images/a.png";
+
+    // ---- resolve_source ----
+
+    #[test]
+    fn parent_relative_value_resolves_from_the_page_folder() {
+        assert_eq!(
+            resolve_source(PAGE, "../../images/a.png").as_deref(),
+            Some("images/a.png")
+        );
+        assert_eq!(
+            resolve_source(PAGE, "../a.png").as_deref(),
+            Some("pages/a.png")
+        );
+    }
+
+    #[test]
+    fn dot_and_bare_values_resolve_in_the_page_folder() {
+        assert_eq!(
+            resolve_source(PAGE, "./a.png").as_deref(),
+            Some("pages/index/a.png")
+        );
+        assert_eq!(
+            resolve_source(PAGE, "a.png").as_deref(),
+            Some("pages/index/a.png")
+        );
+        assert_eq!(
+            resolve_source("app.wxss", "images/a.png").as_deref(),
+            Some("images/a.png")
+        );
+    }
+
+    #[test]
+    fn absolute_value_resolves_from_the_app_root() {
+        assert_eq!(
+            resolve_source(PAGE, "/images/a.png").as_deref(),
+            Some("images/a.png")
+        );
+        assert_eq!(
+            resolve_source(PAGE, "/images//./x/../a.png").as_deref(),
+            Some("images/a.png")
+        );
+    }
+
+    #[test]
+    fn value_escaping_the_app_root_is_none() {
+        assert_eq!(resolve_source(PAGE, "../../../a.png"), None);
+        assert_eq!(resolve_source(PAGE, "/../a.png"), None);
+        assert_eq!(resolve_source("app.wxss", "../a.png"), None);
+        assert_eq!(resolve_source(PAGE, "/"), None);
+        assert_eq!(resolve_source(PAGE, "../.."), None);
+    }
+
+    #[test]
+    fn remote_and_special_values_are_none() {
+        for value in [
+            "http://a.com/a.png",
+            "https://a.com/a.png",
+            "HTTPS://a.com/a.png",
+            "//a.com/a.png",
+            "data:image/png;base64,iVBORw0KGgo=",
+            "wxfile://tmp_abc.png",
+            "cloud://env-1.abc/a.png",
+            "ftp:a.png",
+        ] {
+            assert_eq!(resolve_source(PAGE, value), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn bindings_and_empty_values_are_none() {
+        assert_eq!(resolve_source(PAGE, "{{item.src}}"), None);
+        assert_eq!(resolve_source(PAGE, "/images/{{n}}.png"), None);
+        assert_eq!(resolve_source(PAGE, ""), None);
+    }
+
+    #[test]
+    fn chinese_names_and_spaces_resolve_as_is() {
+        let path = resolve_source(PAGE, "/images/我的 图片.png");
+        assert_eq!(path.as_deref(), Some("images/我的 图片.png"));
+        let encoded = resolve_source(PAGE, "/images/%E5%9B%BE.png");
+        assert_eq!(encoded.as_deref(), Some("images/%E5%9B%BE.png"));
+    }
+
+    #[test]
+    fn backslash_is_not_a_separator() {
+        let path = resolve_source(PAGE, "..\\images\\a.png");
+        assert_eq!(path.as_deref(), Some("pages/index/..\\images\\a.png"));
+    }
+
+    #[test]
+    fn colon_after_a_slash_is_not_a_scheme() {
+        assert_eq!(
+            resolve_source(PAGE, "/images/a:b.png").as_deref(),
+            Some("images/a:b.png")
+        );
+    }
+
+    // ---- rewrite_image_sources ----
+
+    #[test]
+    fn image_and_cover_image_src_are_rewritten() {
+        let out = rewrite(
+            "<image src=\"/images/a.png\"/><cover-image src=\"/images/b.png\"></cover-image>",
+        );
+        let want = "<image src=\"https://cdn.example.com/images/a.png\"/><cover-image src=\"https://cdn.example.com/images/b.png\"></cover-image>";
+        assert_eq!(out, rewritten(want, 2));
+    }
+
+    #[test]
+    fn quote_character_and_other_attributes_are_kept() {
+        let out = rewrite("<image  class='x'  src='../../images/a.png'  mode=\"aspectFill\" >");
+        let want = format!("<image  class='x'  src='{A}'  mode=\"aspectFill\" >");
+        assert_eq!(out, rewritten(&want, 1));
+    }
+
+    #[test]
+    fn tag_name_must_match_exactly() {
+        let text = "<imagex src=\"/images/a.png\"/><my-image src=\"/images/a.png\"/>\
+                    <cover-image-foo src=\"/images/a.png\"/><Image src=\"/images/a.png\"/>\
+                    </image src=\"/images/a.png\">";
+        assert_eq!(rewrite(text), rewritten(text, 0));
+    }
+
+    #[test]
+    fn tag_name_may_end_with_slash_or_gt() {
+        let out = rewrite("<image/><image>x</image><image\tsrc=/images/a.png/>");
+        assert_eq!(
+            out,
+            rewritten(&format!("<image/><image>x</image><image\tsrc={A}/>"), 1)
+        );
+    }
+
+    #[test]
+    fn only_the_src_attribute_is_rewritten() {
+        let text = "<image data-src=\"/images/a.png\" lazy-src=\"/images/a.png\" \
+                    srcset=\"/images/a.png\" mode=\"/images/a.png\" src=\"/images/b.png\"/>";
+        let want = text.replace(
+            "src=\"/images/b.png\"",
+            "src=\"https://cdn.example.com/images/b.png\"",
+        );
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn first_src_of_a_tag_wins() {
+        let out = rewrite("<image src=\"/images/a.png\" src=\"/images/b.png\"/>");
+        assert_eq!(
+            out,
+            rewritten(&format!("<image src=\"{A}\" src=\"/images/b.png\"/>"), 1)
+        );
+    }
+
+    #[test]
+    fn attributes_may_span_lines_with_spaces_around_equals() {
+        let text = "<image\n  class=\"x\"\r\n  src\n  =  \"/images/a.png\"\n  lazy-load\n/>";
+        let want = format!("<image\n  class=\"x\"\r\n  src\n  =  \"{A}\"\n  lazy-load\n/>");
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn unquoted_values_are_rewritten() {
+        let out = rewrite("<image src=/images/a.png mode=x><image src=a.png>");
+        let want =
+            format!("<image src={A} mode=x><image src=https://cdn.example.com/pages/index/a.png>");
+        assert_eq!(out, rewritten(&want, 2));
+    }
+
+    #[test]
+    fn unquoted_value_is_quoted_when_the_url_needs_it() {
+        let out = rewrite("<image src=/images/q.png><image src=/images/slash.png/>");
+        let want = "<image src=\"https://cdn.example.com/q.png?a=%221'\">\
+                    <image src=\"https://cdn.example.com/dir/\"/>";
+        assert_eq!(out, rewritten(want, 2));
+    }
+
+    #[test]
+    fn quote_in_the_url_is_percent_encoded_inside_the_same_quotes() {
+        let out = rewrite("<image src=\"/images/q.png\"/><image src='/images/q.png'/>");
+        let want = "<image src=\"https://cdn.example.com/q.png?a=%221'\"/>\
+                    <image src='https://cdn.example.com/q.png?a=\"1%27'/>";
+        assert_eq!(out, rewritten(want, 2));
+    }
+
+    #[test]
+    fn gt_inside_a_quoted_value_does_not_end_the_tag() {
+        let text = "<image bindtap=\"{{a > b}}\" data-x='<image src=\"/images/b.png\">' src=\"/images/a.png\"/>";
+        let want = text.replace("src=\"/images/a.png\"", &format!("src=\"{A}\""));
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn quotes_inside_the_other_quote_type_are_kept() {
+        let text = "<image style=\"font-family: 'a'\" alt='say \"hi\"' src=\"/images/a.png\">";
+        let want = text.replace("/images/a.png", A);
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn image_inside_a_comment_is_not_rewritten() {
+        let text = "<!-- <image src=\"/images/a.png\"/> --><image src=\"/images/b.png\"/>\
+                    <!----><!-- <cover-image src=\"/images/a.png\"> -->";
+        let want = text.replace("/images/b.png", "https://cdn.example.com/images/b.png");
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn bindings_urls_and_data_uris_are_never_rewritten() {
+        let resolve_anything = |_: &str| Some(A.to_owned());
+        let text = "<image src=\"{{item.url}}\"/><image src=\"/images/{{n}}.png\"/>\
+                    <image src=\"https://other.com/a.png\"/><image src=\"//other.com/a.png\"/>\
+                    <image src=\"data:image/png;base64,AAAA\"/><image src=\"\"/><image src=>";
+        assert_eq!(
+            rewrite_image_sources(text, PAGE, &resolve_anything),
+            rewritten(text, 0)
+        );
+    }
+
+    #[test]
+    fn css_url_is_not_rewritten() {
+        let text = ".a { background-image:url(/images/bg.png); }\n\
+                    <view style=\"background: url('/images/bg.png')\"></view>";
+        assert_eq!(rewrite(text), rewritten(text, 0));
+    }
+
+    #[test]
+    fn chinese_value_with_space_is_rewritten() {
+        let out = rewrite("<image src=\"/images/我的 图片.png\"/>🎉");
+        let want = "<image src=\"https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"/>🎉";
+        assert_eq!(out, rewritten(want, 1));
+    }
+
+    #[test]
+    fn percent_encoded_value_is_tried_decoded_when_the_raw_form_has_no_url() {
+        let out = rewrite("<image src=\"/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"/>");
+        let want = "<image src=\"https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"/>";
+        assert_eq!(out, rewritten(want, 1));
+        let raw_wins = |path: &str| (path == "images/%61.png").then(|| "https://raw/".to_owned());
+        let out = rewrite_image_sources("<image src=\"/images/%61.png\">", PAGE, &raw_wins);
+        assert_eq!(out, rewritten("<image src=\"https://raw/\">", 1));
+        let text = "<image src=\"/images/%FF%zz.png\">";
+        assert_eq!(rewrite(text), rewritten(text, 0));
+    }
+
+    #[test]
+    fn line_endings_and_surrounding_text_are_kept_byte_for_byte() {
+        let text = "<view>\r\n\t<image src=\"/images/a.png\" />\r\n</view>\r\n";
+        let want = format!("<view>\r\n\t<image src=\"{A}\" />\r\n</view>\r\n");
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn url_equal_to_the_value_is_not_counted() {
+        let same = |_: &str| Some("a.png".to_owned());
+        let text = "<image src=\"a.png\"/>";
+        assert_eq!(rewrite_image_sources(text, PAGE, &same), rewritten(text, 0));
+    }
+
+    #[test]
+    fn unterminated_tag_keeps_the_rest() {
+        let text = "<image src=\"/images/a.png\"/><image src=\"/images/b.png\"";
+        let want = text.replacen("/images/a.png", A, 1);
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+        assert_eq!(rewrite("<image"), rewritten("<image", 0));
+        assert_eq!(rewrite("<image src="), rewritten("<image src=", 0));
+        assert_eq!(
+            rewrite("<image src=a.png"),
+            rewritten("<image src=a.png", 0)
+        );
+    }
+
+    #[test]
+    fn unterminated_quote_keeps_the_rest() {
+        let text = "<image src=\"/images/a.png\"/>\n<image src=\"/images/b.png/>\n<image src='/images/a.png'/>";
+        let want = text.replacen("/images/a.png", A, 1);
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn unterminated_comment_keeps_the_rest() {
+        let text = "<image src=\"/images/a.png\"/><!-- <image src=\"/images/b.png\"/>";
+        let want = text.replacen("/images/a.png", A, 1);
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn stray_lt_does_not_hide_later_images() {
+        let text = "a < b <<image class=\"x\" <image src=\"/images/a.png\"/> <";
+        let want = text.replace("/images/a.png", A);
+        assert_eq!(rewrite(text), rewritten(&want, 1));
+    }
+
+    #[test]
+    fn rewriting_twice_changes_nothing() {
+        let once = rewrite(REALISTIC_WXML);
+        assert_eq!(once.replaced, 4);
+        assert_eq!(rewrite(&once.text), rewritten(&once.text, 0));
+        let unquoted = rewrite("<image src=/images/q.png><image src=/images/a.png>");
+        assert_eq!(rewrite(&unquoted.text), rewritten(&unquoted.text, 0));
+    }
+
+    const REALISTIC_WXML: &str = r#"<!--index.wxml 首页-->
+<view class="container">
+  <view class="userinfo" bindtap="{{count > 0 ? 'tap' : ''}}">
+    <image class="userinfo-avatar" src="{{userInfo.avatarUrl}}" background-size="cover"></image>
+    <text class="userinfo-nickname">{{userInfo.nickName}} 🎉</text>
+  </view>
+  <image
+    class="banner"
+    mode="widthFix"
+    src="/images/a.png"
+  />
+  <image class="logo" src='../../images/b.png' bindload="onLoad"/>
+  <image src="https://wx.qlogo.cn/mmopen/abc/0" />
+  <image class="lazy" data-src="/images/a.png" lazy-load="true"/>
+  <cover-image src="./a.png"></cover-image>
+  <image src="/images/我的 图片.png"></image>
+  <image src="data:image/png;base64,iVBORw0KGgo=" />
+  <view style="background-image: url(/images/bg.png)">{{a < b ? "小" : "大"}}</view>
+  <!-- <image src="/images/a.png"/> 旧的横幅 -->
+</view>
+"#;
+
+    #[test]
+    fn realistic_wxml_page() {
+        let want = REALISTIC_WXML
+            .replacen("src=\"/images/a.png\"", &format!("src=\"{A}\""), 1)
+            .replace("src='../../images/b.png'", "src='https://cdn.example.com/images/b.png'")
+            .replace("src=\"./a.png\"", "src=\"https://cdn.example.com/pages/index/a.png\"")
+            .replace(
+                "src=\"/images/我的 图片.png\"",
+                "src=\"https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"",
+            );
+        assert_eq!(rewrite(REALISTIC_WXML), rewritten(&want, 4));
+        assert!(want.contains("data-src=\"/images/a.png\""));
+        assert!(want.contains("<!-- <image src=\"/images/a.png\"/> 旧的横幅 -->"));
+        assert!(want.contains("url(/images/bg.png)"));
+    }
+
+    const REALISTIC_WXSS: &str = "/* index.wxss: <image src=\"../../images/a.png\"> */\n\
+        .banner {\n  background-image:url(/images/bg.png);\n  background: url( \"../../images/bg.png\" ) no-repeat;\n}\n";
+
+    #[test]
+    fn wxss_image_tag_text_is_rewritten_but_not_the_background_url() {
+        let out = rewrite_image_sources(REALISTIC_WXSS, "pages/index/index.wxss", &uploaded);
+        let want = REALISTIC_WXSS.replace("../../images/a.png", A);
+        assert_eq!(out, rewritten(&want, 1));
+    }
+
+    #[test]
+    fn no_input_panics_when_cut_anywhere() {
+        let text = format!("{REALISTIC_WXML}{REALISTIC_WXSS}<image src='/images/我的 图片.png'>😀");
+        let cuts = text.char_indices().map(|(i, _)| i);
+        for cut in cuts {
+            let (head, tail) = text.split_at(cut);
+            for part in [head, tail] {
+                let _ = rewrite(part);
+                let _ = replace_host(part, "http://wx-1.myqcloud.com", "https://example.com");
+                let _ = replace_host(part, "wx-1.myqcloud.com", "example.com");
+                let _ = resolve_source(PAGE, part);
+                let _ = target_url(part, "cdn.example.com", "http://wx-1.myqcloud.com");
+            }
+        }
+    }
+
+    // ---- replace_host ----
+
+    const OLD: &str = "http://wx-12345678.myqcloud.com";
+    const NEW: &str = "https://example.com";
+
+    #[test]
+    fn host_is_swapped_in_image_src() {
+        let text = "<image src=\"http://wx-12345678.myqcloud.com/images/a.png\"/>\
+                    <cover-image src='http://wx-12345678.myqcloud.com/b.png?x=1'/>";
+        let want = "<image src=\"https://example.com/images/a.png\"/>\
+                    <cover-image src='https://example.com/b.png?x=1'/>";
+        assert_eq!(replace_host(text, OLD, NEW), rewritten(want, 2));
+    }
+
+    #[test]
+    fn host_is_swapped_in_css_background_urls() {
+        let text = ".a{background-image:url(http://wx-12345678.myqcloud.com/a.png)}\n\
+                    .b { background: #fff url( 'http://wx-12345678.myqcloud.com/b.png' ) no-repeat; }\n\
+                    .c { BACKGROUND-IMAGE : url(\"http://wx-12345678.myqcloud.com/c.png\"), url(http://wx-12345678.myqcloud.com/d.png); }";
+        let want = text.replace(OLD, NEW);
+        assert_eq!(replace_host(text, OLD, NEW), rewritten(&want, 4));
+    }
+
+    #[test]
+    fn host_is_swapped_in_inline_style_attributes() {
+        let text = "<view style=\"color: red; background-image: url('http://wx-12345678.myqcloud.com/a.png')\"></view>\n\
+                    <view style='background:url(\"http://wx-12345678.myqcloud.com/b.png\") center'>图</view>";
+        let want = text.replace(OLD, NEW);
+        assert_eq!(replace_host(text, OLD, NEW), rewritten(&want, 2));
+    }
+
+    #[test]
+    fn other_hosts_properties_and_attributes_are_left_alone() {
+        let text = "<image src=\"http://wx-12345678.myqcloud.com.evil.com/a.png\"/>\
+                    <image data-src=\"http://wx-12345678.myqcloud.com/a.png\"/>\
+                    <image src=\"https://wx-12345678.myqcloud.com/a.png\"/>\
+                    <view class=\"background\" title=\"http://wx-12345678.myqcloud.com/a.png\"/>\n\
+                    .a { border-image: url(http://wx-12345678.myqcloud.com/a.png); }\n\
+                    .b { -webkit-background: url(http://wx-12345678.myqcloud.com/a.png); }\n\
+                    .c { background-color: red; content: url(http://wx-12345678.myqcloud.com/a.png); }\n\
+                    <!-- .d { background: url(http://wx-12345678.myqcloud.com/a.png) } -->";
+        assert_eq!(replace_host(text, OLD, NEW), rewritten(text, 0));
+    }
+
+    #[test]
+    fn empty_replace_or_target_host_changes_nothing() {
+        let text = "<image src=\"http://wx-12345678.myqcloud.com/a.png\"/>";
+        assert_eq!(replace_host(text, "", NEW), rewritten(text, 0));
+        assert_eq!(replace_host(text, OLD, " "), rewritten(text, 0));
+        assert_eq!(replace_host(text, "/", NEW), rewritten(text, 0));
+    }
+
+    #[test]
+    fn target_without_scheme_takes_the_value_scheme() {
+        let text = "<image src=\"http://old.com/a.png\"/>.a{background:url(https://old.com/b.png)}";
+        let want = "<image src=\"http://cdn.com/a.png\"/>.a{background:url(https://cdn.com/b.png)}";
+        assert_eq!(
+            replace_host(text, "old.com", "cdn.com/"),
+            rewritten(want, 2)
+        );
+    }
+
+    #[test]
+    fn trailing_slashes_are_normalized() {
+        let text = "<image src=\"http://old.com/a.png\"/><image src=\"http://old.com\"/>";
+        let want = "<image src=\"https://new.com/a.png\"/><image src=\"https://new.com\"/>";
+        assert_eq!(
+            replace_host(text, "http://old.com/", "https://new.com/"),
+            rewritten(want, 2)
+        );
+    }
+
+    #[test]
+    fn prefix_with_a_path_is_swapped_whole() {
+        let text = "<image src=\"http://old.com/static/a.png\"/><image src=\"http://old.com/staticx/a.png\"/>";
+        let want =
+            "<image src=\"https://new.com/a.png\"/><image src=\"http://old.com/staticx/a.png\"/>";
+        assert_eq!(
+            replace_host(text, "http://old.com/static", "https://new.com"),
+            rewritten(want, 1)
+        );
+    }
+
+    #[test]
+    fn binding_after_the_host_is_kept() {
+        let text = "<image src=\"http://old.com/{{name}}.png\"/>";
+        let want = "<image src=\"https://new.com/{{name}}.png\"/>";
+        assert_eq!(
+            replace_host(text, "http://old.com", "https://new.com"),
+            rewritten(want, 1)
+        );
+    }
+
+    #[test]
+    fn malformed_css_urls_are_left_alone() {
+        let text = ".a{background:url(http://old.com/a.png;}\n.b{background:url('http://old.com/b.png\n)}\n\
+                    .c{background:url(http://old.com/c.png)}";
+        let want = text.replace("http://old.com/c.png", "https://new.com/c.png");
+        assert_eq!(
+            replace_host(text, "http://old.com", "https://new.com"),
+            rewritten(&want, 1)
+        );
+    }
+
+    #[test]
+    fn swapped_css_url_is_escaped_for_its_quoting() {
+        let text =
+            ".a{background:url(http://old.com/a.png)}.b{background:url('http://old.com/b.png')}";
+        let want = ".a{background:url(https://n%20%28x%29/a.png)}.b{background:url('https://n (x)/b.png')}";
+        assert_eq!(
+            replace_host(text, "http://old.com", "https://n (x)"),
+            rewritten(want, 2)
+        );
+    }
+
+    // ---- target_url / target_origin ----
+
+    #[test]
+    fn target_url_swaps_the_origin_for_a_bare_host() {
+        let url = target_url(
+            "https://b-1.cos.ap-guangzhou.myqcloud.com/a/b.png",
+            "cdn.example.com",
+            "",
+        );
+        assert_eq!(url, "https://cdn.example.com/a/b.png");
+    }
+
+    #[test]
+    fn target_url_uses_the_target_scheme_and_drops_its_trailing_slash() {
+        let url = target_url(
+            "https://b-1.cos.ap-guangzhou.myqcloud.com/a/b.png?x=1#f",
+            "http://cdn.example.com/",
+            "",
+        );
+        assert_eq!(url, "http://cdn.example.com/a/b.png?x=1#f");
+    }
+
+    #[test]
+    fn target_url_without_target_is_unchanged() {
+        let uploaded = "https://b-1.cos.ap-guangzhou.myqcloud.com/a.png";
+        assert_eq!(target_url(uploaded, "", "http://x.com"), uploaded);
+        assert_eq!(target_url(uploaded, "  ", ""), uploaded);
+    }
+
+    #[test]
+    fn target_url_swaps_the_replace_host_prefix() {
+        let url = target_url(
+            "http://wx-12345678.myqcloud.com/folder/a.png",
+            "https://example.com",
+            "http://wx-12345678.myqcloud.com/folder",
+        );
+        assert_eq!(url, "https://example.com/a.png");
+        let other = target_url("http://other.com/folder/a.png", "example.com", OLD);
+        assert_eq!(other, "http://example.com/folder/a.png");
+    }
+
+    #[test]
+    fn target_url_keeps_a_non_url_unchanged() {
+        assert_eq!(target_url("a/b.png", "cdn.example.com", ""), "a/b.png");
+        assert_eq!(
+            target_url("//h.com/a.png", "cdn.example.com", ""),
+            "//cdn.example.com/a.png"
+        );
+    }
+
+    #[test]
+    fn target_origin_defaults_the_scheme() {
+        assert_eq!(
+            target_origin("cdn.example.com", "https"),
+            "https://cdn.example.com"
+        );
+        assert_eq!(
+            target_origin(" http://cdn.example.com/ ", "https"),
+            "http://cdn.example.com"
+        );
+        assert_eq!(
+            target_origin("//cdn.example.com", "http"),
+            "http://cdn.example.com"
+        );
+        assert_eq!(target_origin("cdn.example.com", ""), "//cdn.example.com");
+        assert_eq!(
+            target_origin("cdn.example.com/static/", "https"),
+            "https://cdn.example.com/static"
+        );
+    }
+}
