@@ -84,10 +84,15 @@ pub struct MysqlSettings {
     pub password: Secret,
     /// Database (`database`).
     pub database: String,
-    /// Connections the pool keeps open when idle.
+    /// Connections the pool keeps open however long they are idle.
     pub pool_min: usize,
     /// Most connections the pool opens; further requests wait for a free one.
     pub pool_max: usize,
+    /// Seconds a connection beyond `pool_min` may stay idle in the pool before it is closed
+    /// (mysql_async's `inactive_connection_ttl`). Must be above 0: with 0, mysql_async keeps
+    /// only `pool_min` idle connections and closes every other one the moment a request returns
+    /// it, so a busy service reconnected (and re-prepared its statements) all the time.
+    pub idle_timeout_secs: u64,
     /// Seconds one database operation (waiting for a connection included) may take before the
     /// request fails.
     pub timeout_secs: u64,
@@ -103,12 +108,18 @@ impl Default for MysqlSettings {
             database: "video".into(),
             pool_min: 2,
             pool_max: 10,
+            idle_timeout_secs: 60,
             timeout_secs: 5,
         }
     }
 }
 
 impl MysqlSettings {
+    /// How long a connection beyond `pool_min` may stay idle.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs.max(1))
+    }
+
     /// The per-operation timeout.
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
@@ -209,6 +220,9 @@ impl Settings {
         }
         if m.timeout_secs == 0 {
             return invalid("mysql.timeout_secs", "must be above 0".into());
+        }
+        if m.idle_timeout_secs == 0 {
+            return invalid("mysql.idle_timeout_secs", "must be above 0".into());
         }
         let c = &self.comment;
         for (key, value, column) in [

@@ -7,7 +7,7 @@ use mysql_async::prelude::Queryable;
 use serde_json::json;
 
 use crate::{
-    helpers::{COMMENT_FAILED, COMMENT_OK, TestDb, failed, spawn_on, spawn_seeded},
+    helpers::{COMMENT_FAILED, COMMENT_OK, TestApp, TestDb, failed, spawn_on, spawn_seeded},
     proxy::Proxy,
 };
 
@@ -123,4 +123,46 @@ async fn killed_sessions_are_replaced_without_a_failed_request() {
         .await;
     assert_eq!(posted.1, COMMENT_OK);
     assert_eq!(app.get_json("/readyz").await.0, 200);
+}
+
+/// The ids of the sessions the service holds on its test database.
+async fn pooled_sessions(app: &TestApp) -> Vec<u64> {
+    let mut admin = app.db.conn().await;
+    let mut ids: Vec<u64> = admin
+        .exec(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+            (app.db.mysql.database.as_str(),),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _ = admin.disconnect().await;
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pooled_connections_are_reused_under_load_not_reopened() {
+    let app = spawn_seeded(|settings| {
+        settings.mysql.pool_min = 1;
+        settings.mysql.pool_max = 4;
+    })
+    .await;
+    let burst = || async {
+        let requests: Vec<_> = (1..=12).map(|page| app.list_owned(page % 4 + 1)).collect();
+        for body in futures_util::future::join_all(requests).await {
+            assert_eq!(body["code"], 0);
+        }
+    };
+    burst().await;
+    let after_first = pooled_sessions(&app).await;
+    assert!(
+        after_first.len() > 1,
+        "the burst opened several connections: {after_first:?}"
+    );
+    for _ in 0..5 {
+        burst().await;
+    }
+    // mysql_async's default would have closed every connection beyond pool_min on its return
+    // and opened new ones for the next burst.
+    assert_eq!(pooled_sessions(&app).await, after_first);
 }

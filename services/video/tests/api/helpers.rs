@@ -57,6 +57,7 @@ impl TestDb {
                 pool_min: 1,
                 pool_max: 4,
                 timeout_secs: 5,
+                ..MysqlSettings::default()
             },
         }
     }
