@@ -76,6 +76,6 @@ fn server_options(settings: &Settings) -> ServerOptions {
         workers: settings.workers,
         shutdown_timeout_secs: settings.shutdown_timeout_secs,
         json_body_limit: settings.json_body_limit,
-        access_log: http::request_log,
+        access_log: settings.access_log.then_some(http::request_log),
     }
 }

@@ -98,6 +98,8 @@ fn server_options(settings: &Settings) -> ServerOptions {
         workers: settings.workers,
         shutdown_timeout_secs: settings.shutdown_timeout_secs,
         json_body_limit: settings.json_body_limit,
-        access_log: || middleware::Logger::new(r#"%a "%r" %s %b %Dms"#),
+        access_log: settings
+            .access_log
+            .then_some(|| middleware::Logger::new(r#"%a "%r" %s %b %Dms"#)),
     }
 }

@@ -48,6 +48,10 @@ pub struct Settings {
     pub json_body_limit: usize,
     /// HTTP worker threads; `0` = one per core.
     pub workers: usize,
+    /// Log every request (the access log: client address, method, path, status, bytes,
+    /// time; never query strings). nginx in front logs each request too; `false` spares the
+    /// cost of the line (about a fifth of the CPU of the cheapest routes).
+    pub access_log: bool,
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
 }
@@ -65,6 +69,7 @@ impl Default for Settings {
             migrate_on_start: true,
             json_body_limit: 100 * 1024,
             workers: 0,
+            access_log: true,
             shutdown_timeout_secs: 30,
         }
     }
