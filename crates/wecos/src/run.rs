@@ -232,11 +232,11 @@ type Uploaded = Result<(Entry, u64), String>;
 struct Job {
     index: usize,
     path: String,
-    bytes: Bytes,
-    sha256: String,
 }
 
-/// Read and hash every image; unchanged ones are reported as such, the rest become jobs.
+/// Hash every image (streamed, so memory stays flat however big the package); unchanged ones
+/// are reported as such, the rest become jobs. The uploads read the files again, one per
+/// upload in flight.
 fn plan_uploads(
     config: &Config,
     map: &RewriteMap,
@@ -252,38 +252,55 @@ fn plan_uploads(
             outcome: Outcome::Unchanged,
             moved: false,
         };
-        match std::fs::read(config.app_dir.join(path)) {
+        match file_sha256(&config.app_dir.join(path)) {
             Err(error) => image.outcome = Outcome::Failed(format!("reading: {error}")),
-            Ok(bytes) => {
-                let sha256 = hex::encode(Sha256::digest(&bytes));
-                match map.files.get(path) {
-                    Some(entry) if entry.sha256 == sha256 => image.url.clone_from(&entry.url),
-                    _ => jobs.push(Job {
-                        index,
-                        path: path.clone(),
-                        bytes: Bytes::from(bytes),
-                        sha256,
-                    }),
-                }
-            }
+            Ok(sha256) => match map.files.get(path) {
+                Some(entry) if entry.sha256 == sha256 => image.url.clone_from(&entry.url),
+                _ => jobs.push(Job {
+                    index,
+                    path: path.clone(),
+                }),
+            },
         }
         report.images.push(image);
     }
     jobs
 }
 
-/// Upload one image (compressed first when configured): its map entry and the bytes sent.
+/// Lowercase hex SHA-256 of the file at `path`, read in chunks.
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0_u8; 64 * 1024];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => break,
+            n => hasher.update(buffer.get(..n).unwrap_or_default()),
+        }
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Upload one image (compressed first when configured): its map entry and the bytes sent. The
+/// entry's hash is of the bytes read here, so a file changed since the plan is recorded as
+/// what was uploaded.
 async fn upload(config: &Config, store: &Store, job: &Job, dry_run: bool) -> Uploaded {
-    let size = u64::try_from(job.bytes.len()).unwrap_or(u64::MAX);
+    let original = tokio::fs::read(config.app_dir.join(&job.path))
+        .await
+        .map(Bytes::from)
+        .map_err(|error| format!("reading: {error}"))?;
+    let sha256 = hex::encode(Sha256::digest(&original));
+    let size = u64::try_from(original.len()).unwrap_or(u64::MAX);
     let body = if config.compress {
-        let original = job.bytes.clone();
-        tokio::task::spawn_blocking(move || compress::compress(&original).map(Bytes::from))
+        let bytes = original.clone();
+        tokio::task::spawn_blocking(move || compress::compress(&bytes).map(Bytes::from))
             .await
             .ok()
             .flatten()
-            .unwrap_or_else(|| job.bytes.clone())
+            .unwrap_or(original)
     } else {
-        job.bytes.clone()
+        original
     };
     let sent = u64::try_from(body.len()).unwrap_or(u64::MAX);
     let stored = if dry_run {
@@ -303,7 +320,7 @@ async fn upload(config: &Config, store: &Store, job: &Job, dry_run: bool) -> Upl
     let entry = Entry {
         url: rewrite::target_url(&stored.url, &config.target_host, &config.replace_host),
         key: stored.key,
-        sha256: job.sha256.clone(),
+        sha256,
         size,
     };
     Ok((entry, sent))
@@ -428,4 +445,57 @@ pub fn failures(report: &Report) -> Vec<(&str, &str)> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use object_store::memory::InMemory;
+
+    use super::*;
+
+    fn write(root: &Path, relative: &str, contents: &[u8]) {
+        let path = root.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(path, contents).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[tokio::test]
+    async fn hosts_are_swapped_and_uploads_point_at_the_target_host() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        write(root, "app/images/x.png", b"\x89PNG x");
+        write(
+            root,
+            "app/pages/a.wxml",
+            b"<image src=\"http://old.example.com/a.png\"/>\n<image src=\"/images/x.png\"/>\n\
+              <view style=\"background-image: url(http://old.example.com/bg.png)\"/>\n",
+        );
+        let config = crate::config::parse(
+            r#"{ appDir: "./app", watch: false, replaceHost: "http://old.example.com",
+                 targetHost: "cdn.example.com",
+                 cos: { secret_id: "id", secret_key: "key", region: "us-east-1", bucket: "b",
+                        endpoint: "http://127.0.0.1:9" } }"#,
+            root,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::new(Arc::new(InMemory::new()), "", "https://b.example.com");
+        let report = run_once(&config, &store, Options::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.is_clean(), "{report:?}");
+        assert_eq!(report.pages, [("pages/a.wxml".to_owned(), 3)]);
+        let page = std::fs::read_to_string(root.join("app/pages/a.wxml"));
+        assert_eq!(
+            page.ok().as_deref(),
+            Some(
+                "<image src=\"http://cdn.example.com/a.png\"/>\n\
+                 <image src=\"https://cdn.example.com/images/x.png\"/>\n\
+                 <view style=\"background-image: url(http://cdn.example.com/bg.png)\"/>\n"
+            )
+        );
+        assert!(root.join("wecos_backup/images/x.png").exists());
+        assert!(!root.join("app/images/x.png").exists());
+    }
 }
