@@ -272,6 +272,7 @@ impl Room {
         }
         if self.members.len() < 2 {
             log::debug!("room{}: round void", self.id);
+            self.counters.round_voided();
             if self.members.iter().any(|member| !member.is_bot()) {
                 // Fails only when the matchmaker has stopped (shutdown).
                 let _ = self.void_rounds.send(self.id);

@@ -11,6 +11,9 @@ pub struct Stats {
     pub rooms: usize,
     /// Rounds judged since start (void rounds are not counted).
     pub rounds: u64,
+    /// Rounds that ended void since start: fewer than two members were left when the time
+    /// was up, so nobody got a `result`.
+    pub void_rounds: u64,
 }
 
 /// The live counters, shared by the tasks that change them.
@@ -19,6 +22,7 @@ pub(crate) struct Counters {
     players: AtomicUsize,
     rooms: AtomicUsize,
     rounds: AtomicU64,
+    void_rounds: AtomicU64,
 }
 
 impl Counters {
@@ -27,6 +31,7 @@ impl Counters {
             players: self.players.load(Ordering::Relaxed),
             rooms: self.rooms.load(Ordering::Relaxed),
             rounds: self.rounds.load(Ordering::Relaxed),
+            void_rounds: self.void_rounds.load(Ordering::Relaxed),
         }
     }
 
@@ -48,5 +53,9 @@ impl Counters {
 
     pub(crate) fn round_played(&self) {
         self.rounds.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn round_voided(&self) {
+        self.void_rounds.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -63,6 +63,8 @@ pub struct StatsBody {
     pub rooms: usize,
     /// Rounds played since start.
     pub rounds: u64,
+    /// Rounds that ended void since start (fewer than two members left at the end).
+    pub void_rounds: u64,
 }
 
 /// Answer one request (an upgrade spawns its connection task).
@@ -107,6 +109,7 @@ pub fn handle(
                 players: stats.players,
                 rooms: stats.rooms,
                 rounds: stats.rounds,
+                void_rounds: stats.void_rounds,
             },
         );
     }

@@ -36,7 +36,8 @@ async fn stats_count_players_rooms_and_rounds() {
         Stats {
             players: 3,
             rooms: 1,
-            rounds: 0
+            rounds: 0,
+            void_rounds: 0
         }
     );
     a.next().await; // result
@@ -50,7 +51,8 @@ async fn stats_count_players_rooms_and_rounds() {
         Stats {
             players: 1,
             rooms: 0,
-            rounds: 1
+            rounds: 1,
+            void_rounds: 0
         }
     );
 }

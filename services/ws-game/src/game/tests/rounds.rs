@@ -177,6 +177,8 @@ async fn a_disconnect_mid_round_voids_it_silently_and_brings_a_bot() {
     };
     let uids: Vec<_> = room_users.iter().map(|u| u.uid.as_str()).collect();
     assert_eq!(uids, ["a", "robot-1"]);
+    let stats = harness.game.stats();
+    assert_eq!((stats.rounds, stats.void_rounds), (0, 1));
 }
 
 #[tokio::test(start_paused = true)]
