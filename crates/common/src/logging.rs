@@ -33,7 +33,8 @@ pub fn init_service() -> LogGuard {
     let (writer, worker) = tracing_appender::non_blocking(std::io::stderr());
     let installed = builder()
         // Plain text: with the default (`Auto`) every line was styled and then stripped of its
-        // escape codes again on the way into the pipe — about a quarter of the logger's cost.
+        // escape codes again on the way into the pipe — about 2 µs of the ~21 µs of CPU a
+        // cached session request took (measured around wrk on two cores).
         .write_style(env_logger::WriteStyle::Never)
         .target(env_logger::Target::Pipe(Box::new(writer)))
         .try_init()
