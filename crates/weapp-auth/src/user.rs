@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer, de, ser::SerializeMap};
-use serde_json::{Map, Value};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use serde_json::{Map, Value, value::RawValue};
 
 use crate::error::SessionError;
 
@@ -62,10 +62,22 @@ impl<'de> Deserialize<'de> for OpenId {
 /// Serialises as one JSON object, the profile fields in the client's order followed by
 /// `"openId"` — the original's `wxUserInfo` byte for byte, also what is stored in Redis. A
 /// profile's own `openId` field never overrides the verified one.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It is kept as that JSON text: every request with a session reads it from the store and
+/// most send it back (`/user`), so it is checked and its openid read on the way in, and written
+/// out as it is — not rebuilt as a map of values and serialised again, which took about a
+/// fifth of a cached-session request's instructions (callgrind). JSON only: `Serialize` and
+/// `Deserialize` work with `serde_json`, which is how it is stored and served.
+#[derive(Debug, Clone)]
 pub struct WxUserInfo {
     open_id: OpenId,
-    profile: Map<String, Value>,
+    json: Box<RawValue>,
+}
+
+impl PartialEq for WxUserInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.open_id == other.open_id && self.json.get() == other.json.get()
+    }
 }
 
 /// The key of the openid inside a [`WxUserInfo`] object.
@@ -90,7 +102,11 @@ impl WxUserInfo {
     /// A user with `profile` fields and the verified `open_id`.
     pub fn new(open_id: OpenId, mut profile: Map<String, Value>) -> Self {
         profile.shift_remove(OPEN_ID_KEY);
-        Self { open_id, profile }
+        profile.insert(OPEN_ID_KEY.to_owned(), Value::String(open_id.0.clone()));
+        // A map of JSON values always serialises; the fallback is never used.
+        let json = serde_json::value::to_raw_value(&profile)
+            .unwrap_or_else(|_| empty_object_with(&open_id));
+        Self { open_id, json }
     }
 
     /// The verified openid.
@@ -98,38 +114,61 @@ impl WxUserInfo {
         &self.open_id
     }
 
-    /// The profile fields (`nickName`, `avatarUrl`, …), without `openId`.
-    pub fn profile(&self) -> &Map<String, Value> {
-        &self.profile
+    /// The profile fields (`nickName`, `avatarUrl`, …), without `openId`, in their order.
+    pub fn profile(&self) -> Map<String, Value> {
+        let mut profile: Map<String, Value> =
+            serde_json::from_str(self.json.get()).unwrap_or_default();
+        profile.shift_remove(OPEN_ID_KEY);
+        profile
     }
 
     /// As stored: compact JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        self.json.get().to_owned()
     }
+}
+
+/// `{"openId":"…"}`: the object of a user without profile fields.
+fn empty_object_with(open_id: &OpenId) -> Box<RawValue> {
+    let text = format!(
+        r#"{{"{OPEN_ID_KEY}":{}}}"#,
+        Value::String(open_id.0.clone())
+    );
+    RawValue::from_string(text).unwrap_or_else(|_| {
+        // An openid is visible ASCII: its JSON string is always valid.
+        RawValue::from_string("{}".to_owned()).unwrap_or_default()
+    })
 }
 
 impl Serialize for WxUserInfo {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.profile.len() + 1))?;
-        for (key, value) in &self.profile {
-            map.serialize_entry(key, value)?;
-        }
-        map.serialize_entry(OPEN_ID_KEY, &self.open_id)?;
-        map.end()
+        self.json.serialize(serializer)
     }
+}
+
+/// The one field of a stored `wxUserInfo` read on the way in; the rest is skipped unparsed.
+#[derive(Deserialize)]
+struct StoredOpenId {
+    #[serde(rename = "openId")]
+    open_id: Option<Value>,
 }
 
 impl<'de> Deserialize<'de> for WxUserInfo {
     /// A stored `wxUserInfo`: an object whose `openId` is a valid openid (written by the
-    /// original server or this one).
+    /// original server or this one), kept as the text it was.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut profile = Map::deserialize(deserializer)?;
-        let open_id = match profile.shift_remove(OPEN_ID_KEY) {
+        let json = Box::<RawValue>::deserialize(deserializer)?;
+        // A struct would also be read from an array (`["o-…"]`): only an object will do.
+        if !json.get().trim_start().starts_with('{') {
+            return Err(de::Error::custom("stored wxUserInfo is not an object"));
+        }
+        let stored: StoredOpenId = serde_json::from_str(json.get())
+            .map_err(|_| de::Error::custom("stored wxUserInfo is not an object"))?;
+        let open_id = match stored.open_id {
             Some(Value::String(text)) => OpenId::parse(&text).map_err(de::Error::custom)?,
             _ => return Err(de::Error::custom("stored wxUserInfo has no openId")),
         };
-        Ok(Self { open_id, profile })
+        Ok(Self { open_id, json })
     }
 }
 
@@ -180,6 +219,13 @@ mod tests {
         assert!(serde_json::from_str::<WxUserInfo>(r#"{"city":"x"}"#).is_err());
         assert!(serde_json::from_str::<WxUserInfo>(r#""some-code""#).is_err());
         assert!(serde_json::from_str::<WxUserInfo>(r#"{"openId":""}"#).is_err());
+        assert!(serde_json::from_str::<WxUserInfo>(r#"["oGZUI0egBJY1zhBYw2KhdUfwVJJE"]"#).is_err());
+        assert!(serde_json::from_str::<WxUserInfo>(r#"{"openId":7}"#).is_err());
+        let dup = r#"{"openId":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","openId":"other"}"#;
+        assert!(
+            serde_json::from_str::<WxUserInfo>(dup).is_err(),
+            "two openIds"
+        );
     }
 
     #[test]
