@@ -1,0 +1,590 @@
+//! Unit tests of [`super`].
+
+use super::*;
+
+const PAGE: &str = "pages/index/index.wxml";
+
+/// The uploaded files of the tests and their URLs.
+fn uploaded(path: &str) -> Option<String> {
+    let url = match path {
+        "images/a.png" => "https://cdn.example.com/images/a.png",
+        "images/b.png" => "https://cdn.example.com/images/b.png",
+        "images/bg.png" => "https://cdn.example.com/images/bg.png",
+        "pages/index/a.png" => "https://cdn.example.com/pages/index/a.png",
+        "images/我的 图片.png" => {
+            "https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png"
+        }
+        "images/q.png" => "https://cdn.example.com/q.png?a=\"1'",
+        "images/slash.png" => "https://cdn.example.com/dir/",
+        _ => return None,
+    };
+    Some(url.to_owned())
+}
+
+fn rewrite(text: &str) -> Rewritten {
+    rewrite_image_sources(text, PAGE, &uploaded)
+}
+
+fn rewritten(text: &str, replaced: usize) -> Rewritten {
+    Rewritten {
+        text: text.to_owned(),
+        replaced,
+    }
+}
+
+const A: &str = "https://cdn.example.com/images/a.png";
+
+// ---- resolve_source ----
+
+#[test]
+fn parent_relative_value_resolves_from_the_page_folder() {
+    assert_eq!(
+        resolve_source(PAGE, "../../images/a.png").as_deref(),
+        Some("images/a.png")
+    );
+    assert_eq!(
+        resolve_source(PAGE, "../a.png").as_deref(),
+        Some("pages/a.png")
+    );
+}
+
+#[test]
+fn dot_and_bare_values_resolve_in_the_page_folder() {
+    assert_eq!(
+        resolve_source(PAGE, "./a.png").as_deref(),
+        Some("pages/index/a.png")
+    );
+    assert_eq!(
+        resolve_source(PAGE, "a.png").as_deref(),
+        Some("pages/index/a.png")
+    );
+    assert_eq!(
+        resolve_source("app.wxss", "images/a.png").as_deref(),
+        Some("images/a.png")
+    );
+}
+
+#[test]
+fn absolute_value_resolves_from_the_app_root() {
+    assert_eq!(
+        resolve_source(PAGE, "/images/a.png").as_deref(),
+        Some("images/a.png")
+    );
+    assert_eq!(
+        resolve_source(PAGE, "/images//./x/../a.png").as_deref(),
+        Some("images/a.png")
+    );
+}
+
+#[test]
+fn value_escaping_the_app_root_is_none() {
+    assert_eq!(resolve_source(PAGE, "../../../a.png"), None);
+    assert_eq!(resolve_source(PAGE, "/../a.png"), None);
+    assert_eq!(resolve_source("app.wxss", "../a.png"), None);
+    assert_eq!(resolve_source(PAGE, "/"), None);
+    assert_eq!(resolve_source(PAGE, "../.."), None);
+}
+
+#[test]
+fn remote_and_special_values_are_none() {
+    for value in [
+        "http://a.com/a.png",
+        "https://a.com/a.png",
+        "HTTPS://a.com/a.png",
+        "//a.com/a.png",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "wxfile://tmp_abc.png",
+        "cloud://env-1.abc/a.png",
+        "ftp:a.png",
+    ] {
+        assert_eq!(resolve_source(PAGE, value), None, "{value}");
+    }
+}
+
+#[test]
+fn bindings_and_empty_values_are_none() {
+    assert_eq!(resolve_source(PAGE, "{{item.src}}"), None);
+    assert_eq!(resolve_source(PAGE, "/images/{{n}}.png"), None);
+    assert_eq!(resolve_source(PAGE, ""), None);
+}
+
+#[test]
+fn chinese_names_and_spaces_resolve_as_is() {
+    let path = resolve_source(PAGE, "/images/我的 图片.png");
+    assert_eq!(path.as_deref(), Some("images/我的 图片.png"));
+    let encoded = resolve_source(PAGE, "/images/%E5%9B%BE.png");
+    assert_eq!(encoded.as_deref(), Some("images/%E5%9B%BE.png"));
+}
+
+#[test]
+fn backslash_is_not_a_separator() {
+    let path = resolve_source(PAGE, "..\\images\\a.png");
+    assert_eq!(path.as_deref(), Some("pages/index/..\\images\\a.png"));
+}
+
+#[test]
+fn colon_after_a_slash_is_not_a_scheme() {
+    assert_eq!(
+        resolve_source(PAGE, "/images/a:b.png").as_deref(),
+        Some("images/a:b.png")
+    );
+}
+
+// ---- rewrite_image_sources ----
+
+#[test]
+fn image_and_cover_image_src_are_rewritten() {
+    let out =
+        rewrite("<image src=\"/images/a.png\"/><cover-image src=\"/images/b.png\"></cover-image>");
+    let want = "<image src=\"https://cdn.example.com/images/a.png\"/><cover-image src=\"https://cdn.example.com/images/b.png\"></cover-image>";
+    assert_eq!(out, rewritten(want, 2));
+}
+
+#[test]
+fn quote_character_and_other_attributes_are_kept() {
+    let out = rewrite("<image  class='x'  src='../../images/a.png'  mode=\"aspectFill\" >");
+    let want = format!("<image  class='x'  src='{A}'  mode=\"aspectFill\" >");
+    assert_eq!(out, rewritten(&want, 1));
+}
+
+#[test]
+fn tag_name_must_match_exactly() {
+    let text = "<imagex src=\"/images/a.png\"/><my-image src=\"/images/a.png\"/>\
+                <cover-image-foo src=\"/images/a.png\"/><Image src=\"/images/a.png\"/>\
+                </image src=\"/images/a.png\">";
+    assert_eq!(rewrite(text), rewritten(text, 0));
+}
+
+#[test]
+fn tag_name_may_end_with_slash_or_gt() {
+    let out = rewrite("<image/><image>x</image><image\tsrc=/images/a.png/>");
+    assert_eq!(
+        out,
+        rewritten(&format!("<image/><image>x</image><image\tsrc={A}/>"), 1)
+    );
+}
+
+#[test]
+fn only_the_src_attribute_is_rewritten() {
+    let text = "<image data-src=\"/images/a.png\" lazy-src=\"/images/a.png\" \
+                srcset=\"/images/a.png\" mode=\"/images/a.png\" src=\"/images/b.png\"/>";
+    let want = text.replace(
+        "src=\"/images/b.png\"",
+        "src=\"https://cdn.example.com/images/b.png\"",
+    );
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn first_src_of_a_tag_wins() {
+    let out = rewrite("<image src=\"/images/a.png\" src=\"/images/b.png\"/>");
+    assert_eq!(
+        out,
+        rewritten(&format!("<image src=\"{A}\" src=\"/images/b.png\"/>"), 1)
+    );
+}
+
+#[test]
+fn attributes_may_span_lines_with_spaces_around_equals() {
+    let text = "<image\n  class=\"x\"\r\n  src\n  =  \"/images/a.png\"\n  lazy-load\n/>";
+    let want = format!("<image\n  class=\"x\"\r\n  src\n  =  \"{A}\"\n  lazy-load\n/>");
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn unquoted_values_are_rewritten() {
+    let out = rewrite("<image src=/images/a.png mode=x><image src=a.png>");
+    let want =
+        format!("<image src={A} mode=x><image src=https://cdn.example.com/pages/index/a.png>");
+    assert_eq!(out, rewritten(&want, 2));
+}
+
+#[test]
+fn unquoted_value_is_quoted_when_the_url_needs_it() {
+    let out = rewrite("<image src=/images/q.png><image src=/images/slash.png/>");
+    let want = "<image src=\"https://cdn.example.com/q.png?a=%221'\">\
+                <image src=\"https://cdn.example.com/dir/\"/>";
+    assert_eq!(out, rewritten(want, 2));
+}
+
+#[test]
+fn quote_in_the_url_is_percent_encoded_inside_the_same_quotes() {
+    let out = rewrite("<image src=\"/images/q.png\"/><image src='/images/q.png'/>");
+    let want = "<image src=\"https://cdn.example.com/q.png?a=%221'\"/>\
+                <image src='https://cdn.example.com/q.png?a=\"1%27'/>";
+    assert_eq!(out, rewritten(want, 2));
+}
+
+#[test]
+fn gt_inside_a_quoted_value_does_not_end_the_tag() {
+    let text = "<image bindtap=\"{{a > b}}\" data-x='<image src=\"/images/b.png\">' src=\"/images/a.png\"/>";
+    let want = text.replace("src=\"/images/a.png\"", &format!("src=\"{A}\""));
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn quotes_inside_the_other_quote_type_are_kept() {
+    let text = "<image style=\"font-family: 'a'\" alt='say \"hi\"' src=\"/images/a.png\">";
+    let want = text.replace("/images/a.png", A);
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn image_inside_a_comment_is_not_rewritten() {
+    let text = "<!-- <image src=\"/images/a.png\"/> --><image src=\"/images/b.png\"/>\
+                <!----><!-- <cover-image src=\"/images/a.png\"> -->";
+    let want = text.replace("/images/b.png", "https://cdn.example.com/images/b.png");
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn bindings_urls_and_data_uris_are_never_rewritten() {
+    let resolve_anything = |_: &str| Some(A.to_owned());
+    let text = "<image src=\"{{item.url}}\"/><image src=\"/images/{{n}}.png\"/>\
+                <image src=\"https://other.com/a.png\"/><image src=\"//other.com/a.png\"/>\
+                <image src=\"data:image/png;base64,AAAA\"/><image src=\"\"/><image src=>";
+    assert_eq!(
+        rewrite_image_sources(text, PAGE, &resolve_anything),
+        rewritten(text, 0)
+    );
+}
+
+#[test]
+fn css_url_is_not_rewritten() {
+    let text = ".a { background-image:url(/images/bg.png); }\n\
+                <view style=\"background: url('/images/bg.png')\"></view>";
+    assert_eq!(rewrite(text), rewritten(text, 0));
+}
+
+#[test]
+fn chinese_value_with_space_is_rewritten() {
+    let out = rewrite("<image src=\"/images/我的 图片.png\"/>🎉");
+    let want = "<image src=\"https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"/>🎉";
+    assert_eq!(out, rewritten(want, 1));
+}
+
+#[test]
+fn percent_encoded_value_is_tried_decoded_when_the_raw_form_has_no_url() {
+    let out = rewrite("<image src=\"/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"/>");
+    let want = "<image src=\"https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"/>";
+    assert_eq!(out, rewritten(want, 1));
+    let raw_wins = |path: &str| (path == "images/%61.png").then(|| "https://raw/".to_owned());
+    let out = rewrite_image_sources("<image src=\"/images/%61.png\">", PAGE, &raw_wins);
+    assert_eq!(out, rewritten("<image src=\"https://raw/\">", 1));
+    let text = "<image src=\"/images/%FF%zz.png\">";
+    assert_eq!(rewrite(text), rewritten(text, 0));
+}
+
+#[test]
+fn line_endings_and_surrounding_text_are_kept_byte_for_byte() {
+    let text = "<view>\r\n\t<image src=\"/images/a.png\" />\r\n</view>\r\n";
+    let want = format!("<view>\r\n\t<image src=\"{A}\" />\r\n</view>\r\n");
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn url_equal_to_the_value_is_not_counted() {
+    let same = |_: &str| Some("a.png".to_owned());
+    let text = "<image src=\"a.png\"/>";
+    assert_eq!(rewrite_image_sources(text, PAGE, &same), rewritten(text, 0));
+}
+
+#[test]
+fn unterminated_tag_keeps_the_rest() {
+    let text = "<image src=\"/images/a.png\"/><image src=\"/images/b.png\"";
+    let want = text.replacen("/images/a.png", A, 1);
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+    assert_eq!(rewrite("<image"), rewritten("<image", 0));
+    assert_eq!(rewrite("<image src="), rewritten("<image src=", 0));
+    assert_eq!(
+        rewrite("<image src=a.png"),
+        rewritten("<image src=a.png", 0)
+    );
+}
+
+#[test]
+fn unterminated_quote_keeps_the_rest() {
+    let text = "<image src=\"/images/a.png\"/>\n<image src=\"/images/b.png/>\n<image src='/images/a.png'/>";
+    let want = text.replacen("/images/a.png", A, 1);
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn unterminated_comment_keeps_the_rest() {
+    let text = "<image src=\"/images/a.png\"/><!-- <image src=\"/images/b.png\"/>";
+    let want = text.replacen("/images/a.png", A, 1);
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn stray_lt_does_not_hide_later_images() {
+    let text = "a < b <<image class=\"x\" <image src=\"/images/a.png\"/> <";
+    let want = text.replace("/images/a.png", A);
+    assert_eq!(rewrite(text), rewritten(&want, 1));
+}
+
+#[test]
+fn rewriting_twice_changes_nothing() {
+    let once = rewrite(REALISTIC_WXML);
+    assert_eq!(once.replaced, 4);
+    assert_eq!(rewrite(&once.text), rewritten(&once.text, 0));
+    let unquoted = rewrite("<image src=/images/q.png><image src=/images/a.png>");
+    assert_eq!(rewrite(&unquoted.text), rewritten(&unquoted.text, 0));
+}
+
+const REALISTIC_WXML: &str = r#"<!--index.wxml 首页-->
+<view class="container">
+  <view class="userinfo" bindtap="{{count > 0 ? 'tap' : ''}}">
+<image class="userinfo-avatar" src="{{userInfo.avatarUrl}}" background-size="cover"></image>
+<text class="userinfo-nickname">{{userInfo.nickName}} 🎉</text>
+  </view>
+  <image
+class="banner"
+mode="widthFix"
+src="/images/a.png"
+  />
+  <image class="logo" src='../../images/b.png' bindload="onLoad"/>
+  <image src="https://wx.qlogo.cn/mmopen/abc/0" />
+  <image class="lazy" data-src="/images/a.png" lazy-load="true"/>
+  <cover-image src="./a.png"></cover-image>
+  <image src="/images/我的 图片.png"></image>
+  <image src="data:image/png;base64,iVBORw0KGgo=" />
+  <view style="background-image: url(/images/bg.png)">{{a < b ? "小" : "大"}}</view>
+  <!-- <image src="/images/a.png"/> 旧的横幅 -->
+</view>
+"#;
+
+#[test]
+fn realistic_wxml_page() {
+    let want = REALISTIC_WXML
+        .replacen("src=\"/images/a.png\"", &format!("src=\"{A}\""), 1)
+        .replace(
+            "src='../../images/b.png'",
+            "src='https://cdn.example.com/images/b.png'",
+        )
+        .replace(
+            "src=\"./a.png\"",
+            "src=\"https://cdn.example.com/pages/index/a.png\"",
+        )
+        .replace(
+            "src=\"/images/我的 图片.png\"",
+            "src=\"https://cdn.example.com/images/%E6%88%91%E7%9A%84%20%E5%9B%BE%E7%89%87.png\"",
+        );
+    assert_eq!(rewrite(REALISTIC_WXML), rewritten(&want, 4));
+    assert!(want.contains("data-src=\"/images/a.png\""));
+    assert!(want.contains("<!-- <image src=\"/images/a.png\"/> 旧的横幅 -->"));
+    assert!(want.contains("url(/images/bg.png)"));
+}
+
+const REALISTIC_WXSS: &str = "/* index.wxss: <image src=\"../../images/a.png\"> */\n\
+    .banner {\n  background-image:url(/images/bg.png);\n  background: url( \"../../images/bg.png\" ) no-repeat;\n}\n";
+
+#[test]
+fn wxss_image_tag_text_is_rewritten_but_not_the_background_url() {
+    let out = rewrite_image_sources(REALISTIC_WXSS, "pages/index/index.wxss", &uploaded);
+    let want = REALISTIC_WXSS.replace("../../images/a.png", A);
+    assert_eq!(out, rewritten(&want, 1));
+}
+
+#[test]
+fn no_input_panics_when_cut_anywhere() {
+    let text = format!("{REALISTIC_WXML}{REALISTIC_WXSS}<image src='/images/我的 图片.png'>😀");
+    let cuts = text.char_indices().map(|(i, _)| i);
+    for cut in cuts {
+        let (head, tail) = text.split_at(cut);
+        for part in [head, tail] {
+            let _ = rewrite(part);
+            let _ = replace_host(part, "http://wx-1.myqcloud.com", "https://example.com");
+            let _ = replace_host(part, "wx-1.myqcloud.com", "example.com");
+            let _ = resolve_source(PAGE, part);
+            let _ = target_url(part, "cdn.example.com", "http://wx-1.myqcloud.com");
+        }
+    }
+}
+
+// ---- replace_host ----
+
+const OLD: &str = "http://wx-12345678.myqcloud.com";
+const NEW: &str = "https://example.com";
+
+#[test]
+fn host_is_swapped_in_image_src() {
+    let text = "<image src=\"http://wx-12345678.myqcloud.com/images/a.png\"/>\
+                <cover-image src='http://wx-12345678.myqcloud.com/b.png?x=1'/>";
+    let want = "<image src=\"https://example.com/images/a.png\"/>\
+                <cover-image src='https://example.com/b.png?x=1'/>";
+    assert_eq!(replace_host(text, OLD, NEW), rewritten(want, 2));
+}
+
+#[test]
+fn host_is_swapped_in_css_background_urls() {
+    let text = ".a{background-image:url(http://wx-12345678.myqcloud.com/a.png)}\n\
+                .b { background: #fff url( 'http://wx-12345678.myqcloud.com/b.png' ) no-repeat; }\n\
+                .c { BACKGROUND-IMAGE : url(\"http://wx-12345678.myqcloud.com/c.png\"), url(http://wx-12345678.myqcloud.com/d.png); }";
+    let want = text.replace(OLD, NEW);
+    assert_eq!(replace_host(text, OLD, NEW), rewritten(&want, 4));
+}
+
+#[test]
+fn host_is_swapped_in_inline_style_attributes() {
+    let text = "<view style=\"color: red; background-image: url('http://wx-12345678.myqcloud.com/a.png')\"></view>\n\
+                <view style='background:url(\"http://wx-12345678.myqcloud.com/b.png\") center'>图</view>";
+    let want = text.replace(OLD, NEW);
+    assert_eq!(replace_host(text, OLD, NEW), rewritten(&want, 2));
+}
+
+#[test]
+fn other_hosts_properties_and_attributes_are_left_alone() {
+    let text = "<image src=\"http://wx-12345678.myqcloud.com.evil.com/a.png\"/>\
+                <image data-src=\"http://wx-12345678.myqcloud.com/a.png\"/>\
+                <image src=\"https://wx-12345678.myqcloud.com/a.png\"/>\
+                <view class=\"background\" title=\"http://wx-12345678.myqcloud.com/a.png\"/>\n\
+                .a { border-image: url(http://wx-12345678.myqcloud.com/a.png); }\n\
+                .b { -webkit-background: url(http://wx-12345678.myqcloud.com/a.png); }\n\
+                .c { background-color: red; content: url(http://wx-12345678.myqcloud.com/a.png); }\n\
+                <!-- .d { background: url(http://wx-12345678.myqcloud.com/a.png) } -->";
+    assert_eq!(replace_host(text, OLD, NEW), rewritten(text, 0));
+}
+
+#[test]
+fn empty_replace_or_target_host_changes_nothing() {
+    let text = "<image src=\"http://wx-12345678.myqcloud.com/a.png\"/>";
+    assert_eq!(replace_host(text, "", NEW), rewritten(text, 0));
+    assert_eq!(replace_host(text, OLD, " "), rewritten(text, 0));
+    assert_eq!(replace_host(text, "/", NEW), rewritten(text, 0));
+}
+
+#[test]
+fn target_without_scheme_takes_the_value_scheme() {
+    let text = "<image src=\"http://old.com/a.png\"/>.a{background:url(https://old.com/b.png)}";
+    let want = "<image src=\"http://cdn.com/a.png\"/>.a{background:url(https://cdn.com/b.png)}";
+    assert_eq!(
+        replace_host(text, "old.com", "cdn.com/"),
+        rewritten(want, 2)
+    );
+}
+
+#[test]
+fn trailing_slashes_are_normalized() {
+    let text = "<image src=\"http://old.com/a.png\"/><image src=\"http://old.com\"/>";
+    let want = "<image src=\"https://new.com/a.png\"/><image src=\"https://new.com\"/>";
+    assert_eq!(
+        replace_host(text, "http://old.com/", "https://new.com/"),
+        rewritten(want, 2)
+    );
+}
+
+#[test]
+fn prefix_with_a_path_is_swapped_whole() {
+    let text =
+        "<image src=\"http://old.com/static/a.png\"/><image src=\"http://old.com/staticx/a.png\"/>";
+    let want =
+        "<image src=\"https://new.com/a.png\"/><image src=\"http://old.com/staticx/a.png\"/>";
+    assert_eq!(
+        replace_host(text, "http://old.com/static", "https://new.com"),
+        rewritten(want, 1)
+    );
+}
+
+#[test]
+fn binding_after_the_host_is_kept() {
+    let text = "<image src=\"http://old.com/{{name}}.png\"/>";
+    let want = "<image src=\"https://new.com/{{name}}.png\"/>";
+    assert_eq!(
+        replace_host(text, "http://old.com", "https://new.com"),
+        rewritten(want, 1)
+    );
+}
+
+#[test]
+fn malformed_css_urls_are_left_alone() {
+    let text = ".a{background:url(http://old.com/a.png;}\n.b{background:url('http://old.com/b.png\n)}\n\
+                .c{background:url(http://old.com/c.png)}";
+    let want = text.replace("http://old.com/c.png", "https://new.com/c.png");
+    assert_eq!(
+        replace_host(text, "http://old.com", "https://new.com"),
+        rewritten(&want, 1)
+    );
+}
+
+#[test]
+fn swapped_css_url_is_escaped_for_its_quoting() {
+    let text = ".a{background:url(http://old.com/a.png)}.b{background:url('http://old.com/b.png')}";
+    let want =
+        ".a{background:url(https://n%20%28x%29/a.png)}.b{background:url('https://n (x)/b.png')}";
+    assert_eq!(
+        replace_host(text, "http://old.com", "https://n (x)"),
+        rewritten(want, 2)
+    );
+}
+
+// ---- target_url / target_origin ----
+
+#[test]
+fn target_url_swaps_the_origin_for_a_bare_host() {
+    let url = target_url(
+        "https://b-1.cos.ap-guangzhou.myqcloud.com/a/b.png",
+        "cdn.example.com",
+        "",
+    );
+    assert_eq!(url, "https://cdn.example.com/a/b.png");
+}
+
+#[test]
+fn target_url_uses_the_target_scheme_and_drops_its_trailing_slash() {
+    let url = target_url(
+        "https://b-1.cos.ap-guangzhou.myqcloud.com/a/b.png?x=1#f",
+        "http://cdn.example.com/",
+        "",
+    );
+    assert_eq!(url, "http://cdn.example.com/a/b.png?x=1#f");
+}
+
+#[test]
+fn target_url_without_target_is_unchanged() {
+    let uploaded = "https://b-1.cos.ap-guangzhou.myqcloud.com/a.png";
+    assert_eq!(target_url(uploaded, "", "http://x.com"), uploaded);
+    assert_eq!(target_url(uploaded, "  ", ""), uploaded);
+}
+
+#[test]
+fn target_url_swaps_the_replace_host_prefix() {
+    let url = target_url(
+        "http://wx-12345678.myqcloud.com/folder/a.png",
+        "https://example.com",
+        "http://wx-12345678.myqcloud.com/folder",
+    );
+    assert_eq!(url, "https://example.com/a.png");
+    let other = target_url("http://other.com/folder/a.png", "example.com", OLD);
+    assert_eq!(other, "http://example.com/folder/a.png");
+}
+
+#[test]
+fn target_url_keeps_a_non_url_unchanged() {
+    assert_eq!(target_url("a/b.png", "cdn.example.com", ""), "a/b.png");
+    assert_eq!(
+        target_url("//h.com/a.png", "cdn.example.com", ""),
+        "//cdn.example.com/a.png"
+    );
+}
+
+#[test]
+fn target_origin_defaults_the_scheme() {
+    assert_eq!(
+        target_origin("cdn.example.com", "https"),
+        "https://cdn.example.com"
+    );
+    assert_eq!(
+        target_origin(" http://cdn.example.com/ ", "https"),
+        "http://cdn.example.com"
+    );
+    assert_eq!(
+        target_origin("//cdn.example.com", "http"),
+        "http://cdn.example.com"
+    );
+    assert_eq!(target_origin("cdn.example.com", ""), "//cdn.example.com");
+    assert_eq!(
+        target_origin("cdn.example.com/static/", "https"),
+        "https://cdn.example.com/static"
+    );
+}
