@@ -26,7 +26,13 @@
 //!   attribute name should start abandons the tag (it is not rewritten) and scanning resumes
 //!   at that `<`.
 
+mod css;
+mod markup;
+
 use percent_encoding::percent_decode_str;
+
+use css::{css_background_url_spans, render_css_url};
+use markup::{image_src_spans, render_attribute_value};
 
 /// What a rewrite did: the new text and how many values changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,9 +159,9 @@ pub fn replace_host(text: &str, replace_host: &str, target_host: &str) -> Rewrit
 /// The URL to write into pages for an uploaded object whose store URL is `uploaded`
 /// (§5.2: "if targetHost is set, the uploaded URL's origin (and replaceHost) are swapped for
 /// targetHost (scheme defaults to the URL's own scheme if omitted)"). `target_host` empty →
-/// `uploaded` unchanged. Examples: ("https://b-1.cos.ap-guangzhou.myqcloud.com/a/b.png",
-/// "cdn.example.com", "") → "https://cdn.example.com/a/b.png"; target "http://cdn.example.com/"
-/// → "http://cdn.example.com/a/b.png"; when `uploaded` starts with a non-empty `replace_host`,
+/// `uploaded` unchanged. Examples: (`"https://b-1.cos.ap-guangzhou.myqcloud.com/a/b.png"`,
+/// `"cdn.example.com"`, `""`) → `"https://cdn.example.com/a/b.png"`; target
+/// `"http://cdn.example.com/"` → `"http://cdn.example.com/a/b.png"`; when `uploaded` starts with a non-empty `replace_host`,
 /// that prefix is what gets swapped.
 ///
 /// The prefix match follows [`replace_host`] (boundary after the prefix, schemeless hosts).
@@ -219,9 +225,6 @@ struct Edit {
     replacement: String,
 }
 
-/// The tags whose `src` is rewritten (§5.2; `cover-image` since 410efdb, 2018).
-const IMAGE_TAGS: [&[u8]; 2] = [b"image", b"cover-image"];
-
 /// `url_for` of the resolved value, else (for a value with `%`) of the percent-decoded one.
 fn uploaded_url(page: &str, raw: &str, url_for: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     if let Some(url) = resolve_source(page, raw).and_then(|path| url_for(&path)) {
@@ -263,243 +266,6 @@ fn apply_edits(text: &str, mut edits: Vec<Edit>) -> Rewritten {
         text: out,
         replaced,
     }
-}
-
-/// The `src` value of every well-formed image tag outside comments, in text order.
-fn image_src_spans(text: &str) -> Vec<ValueSpan> {
-    let b = text.as_bytes();
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while let Some(lt) = find_byte(b, i, b'<') {
-        if starts_with_at(b, lt, b"<!--") {
-            match find_seq(b, lt + 4, b"-->") {
-                Some(close) => i = close + 3,
-                None => break,
-            }
-            continue;
-        }
-        let Some(name_end) = image_tag_name_end(b, lt) else {
-            i = lt + 1;
-            continue;
-        };
-        match scan_attributes(b, name_end) {
-            TagScan::Complete { end, src } => {
-                spans.extend(src);
-                i = end;
-            }
-            TagScan::Abandoned { at } => i = at,
-            TagScan::Unterminated => break,
-        }
-    }
-    spans
-}
-
-/// After `<image` or `<cover-image` at `lt`, followed by whitespace, `/` or `>`: where the
-/// attributes start.
-fn image_tag_name_end(b: &[u8], lt: usize) -> Option<usize> {
-    IMAGE_TAGS.iter().find_map(|name| {
-        let end = lt + 1 + name.len();
-        let delimited = b
-            .get(end)
-            .is_some_and(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>');
-        (starts_with_at(b, lt + 1, name) && delimited).then_some(end)
-    })
-}
-
-/// How the attributes of a tag ended.
-enum TagScan {
-    /// At `>`; `end` is just after it.
-    Complete { end: usize, src: Option<ValueSpan> },
-    /// A `<` at `at` where an attribute name should start.
-    Abandoned { at: usize },
-    /// The text ended inside the tag.
-    Unterminated,
-}
-
-/// Read attributes from `i` up to the tag's closing `>`, remembering the first `src` value.
-fn scan_attributes(b: &[u8], mut i: usize) -> TagScan {
-    let mut src = None;
-    loop {
-        i = skip_space(b, i);
-        let Some(&c) = b.get(i) else {
-            return TagScan::Unterminated;
-        };
-        match c {
-            b'>' => return TagScan::Complete { end: i + 1, src },
-            b'/' => i += 1,
-            b'<' => return TagScan::Abandoned { at: i },
-            b'"' | b'\'' => match find_byte(b, i + 1, c) {
-                // A stray quoted string: skipped whole, so a `>` in it does not end the tag.
-                Some(close) => i = close + 1,
-                None => return TagScan::Unterminated,
-            },
-            _ => {
-                let name_start = i;
-                while b.get(i).is_some_and(|&c| !is_attribute_name_end(c)) {
-                    i += 1;
-                }
-                let name = b.get(name_start..i).unwrap_or_default();
-                let after_name = skip_space(b, i);
-                if b.get(after_name) != Some(&b'=') {
-                    continue; // a boolean attribute such as `lazy-load`
-                }
-                let Some((span, end)) = attribute_value(b, skip_space(b, after_name + 1)) else {
-                    return TagScan::Unterminated;
-                };
-                if name == b"src" && src.is_none() {
-                    src = Some(span);
-                }
-                i = end;
-            }
-        }
-    }
-}
-
-fn is_attribute_name_end(c: u8) -> bool {
-    c.is_ascii_whitespace() || matches!(c, b'=' | b'>' | b'/' | b'"' | b'\'' | b'<')
-}
-
-/// The value starting at `i` (just after `=` and whitespace) and where it ends; None when the
-/// text ends inside it.
-fn attribute_value(b: &[u8], i: usize) -> Option<(ValueSpan, usize)> {
-    match *b.get(i)? {
-        quote @ (b'"' | b'\'') => {
-            let close = find_byte(b, i + 1, quote)?;
-            let span = ValueSpan {
-                start: i + 1,
-                end: close,
-                quote: Some(quote),
-            };
-            Some((span, close + 1))
-        }
-        _ => {
-            let mut end = i;
-            loop {
-                match *b.get(end)? {
-                    c if c.is_ascii_whitespace() || c == b'>' => break,
-                    b'/' if b.get(end + 1) == Some(&b'>') => break,
-                    _ => end += 1,
-                }
-            }
-            let span = ValueSpan {
-                start: i,
-                end,
-                quote: None,
-            };
-            Some((span, end))
-        }
-    }
-}
-
-/// The `url(...)` values of `background` / `background-image` declarations outside comments.
-fn css_background_url_spans(text: &str) -> Vec<ValueSpan> {
-    let b = text.as_bytes();
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if starts_with_at(b, i, b"<!--") {
-            match find_seq(b, i + 4, b"-->") {
-                Some(close) => i = close + 3,
-                None => break,
-            }
-            continue;
-        }
-        match background_value_start(b, i) {
-            Some(value) => i = scan_declaration_value(b, value, &mut spans),
-            None => i += 1,
-        }
-    }
-    spans
-}
-
-/// At `i`, `background` or `background-image` (not part of a longer name), whitespace and `:`:
-/// where the value starts.
-fn background_value_start(b: &[u8], i: usize) -> Option<usize> {
-    let preceded_by_name = i
-        .checked_sub(1)
-        .and_then(|p| b.get(p))
-        .is_some_and(|&c| is_css_name_byte(c));
-    if preceded_by_name || !starts_with_ci_at(b, i, b"background") {
-        return None;
-    }
-    let mut end = i + b"background".len();
-    if starts_with_ci_at(b, end, b"-image") {
-        end += b"-image".len();
-    }
-    if b.get(end).is_some_and(|&c| is_css_name_byte(c)) {
-        return None;
-    }
-    let colon = skip_space(b, end);
-    (b.get(colon) == Some(&b':')).then_some(colon + 1)
-}
-
-/// Collect the `url()` values of one declaration value; returns where it ends.
-fn scan_declaration_value(b: &[u8], mut i: usize, spans: &mut Vec<ValueSpan>) -> usize {
-    while let Some(&c) = b.get(i) {
-        match c {
-            b';' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\'' => return i,
-            b'u' | b'U'
-                if starts_with_ci_at(b, i, b"url(")
-                    && !i
-                        .checked_sub(1)
-                        .and_then(|p| b.get(p))
-                        .is_some_and(|&before| is_css_name_byte(before)) =>
-            {
-                match url_argument(b, i + 4) {
-                    Some((span, end)) => {
-                        spans.push(span);
-                        i = end;
-                    }
-                    None => i += 4,
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    i
-}
-
-/// The argument of `url(` opened just before `i` and the index after its `)`; None when
-/// malformed (no `)`, a string crossing a line, …).
-fn url_argument(b: &[u8], i: usize) -> Option<(ValueSpan, usize)> {
-    let start = skip_space(b, i);
-    let (span, after) = match *b.get(start)? {
-        quote @ (b'"' | b'\'') => {
-            let body = start + 1;
-            let len = b
-                .get(body..)?
-                .iter()
-                .position(|&c| c == quote || matches!(c, b'\n' | b'\r' | b'\x0C'))?;
-            if b.get(body + len) != Some(&quote) {
-                return None;
-            }
-            let span = ValueSpan {
-                start: body,
-                end: body + len,
-                quote: Some(quote),
-            };
-            (span, body + len + 1)
-        }
-        _ => {
-            let len = b.get(start..)?.iter().position(|&c| {
-                c.is_ascii_whitespace()
-                    || matches!(c, b'(' | b')' | b'"' | b'\'' | b';' | b'<' | b'>')
-            })?;
-            let span = ValueSpan {
-                start,
-                end: start + len,
-                quote: None,
-            };
-            (span, start + len)
-        }
-    };
-    let close = skip_space(b, after);
-    (b.get(close) == Some(&b')')).then_some((span, close + 1))
-}
-
-/// Letters, digits, `-`, `_` and non-ASCII bytes continue a CSS name.
-fn is_css_name_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_') || c >= 0x80
 }
 
 /// `value` with `prefix` (trimmed, non-empty) swapped for `target`'s origin, if it matches.
@@ -562,50 +328,6 @@ fn push_segments<'a>(stack: &mut Vec<&'a str>, path: &'a str) -> Option<()> {
         }
     }
     Some(())
-}
-
-/// A URL as an attribute value written with `quote` (`None`: originally unquoted).
-fn render_attribute_value(url: &str, quote: Option<u8>) -> String {
-    match quote {
-        Some(quote) => escape_quote(url, quote),
-        None if needs_attribute_quotes(url) => format!("\"{}\"", escape_quote(url, b'"')),
-        None => url.to_owned(),
-    }
-}
-
-/// Whether an unquoted attribute value `url` would be misread (HTML's unquoted-value rule, plus
-/// a trailing `/`, which would read as part of `/>`).
-fn needs_attribute_quotes(url: &str) -> bool {
-    url.is_empty()
-        || url.ends_with('/')
-        || url.bytes().any(|c| {
-            c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'=' | b'<' | b'>' | b'`')
-        })
-}
-
-/// A URL as a CSS `url()` argument written with `quote` (`None`: unquoted).
-fn render_css_url(url: &str, quote: Option<u8>) -> String {
-    match quote {
-        Some(quote) => escape_quote(url, quote),
-        None => {
-            let mut out = String::with_capacity(url.len());
-            for c in url.chars() {
-                match c {
-                    ' ' => out.push_str("%20"),
-                    '\t' => out.push_str("%09"),
-                    '\n' => out.push_str("%0A"),
-                    '\r' => out.push_str("%0D"),
-                    '\x0C' => out.push_str("%0C"),
-                    '"' => out.push_str("%22"),
-                    '\'' => out.push_str("%27"),
-                    '(' => out.push_str("%28"),
-                    ')' => out.push_str("%29"),
-                    other => out.push(other),
-                }
-            }
-            out
-        }
-    }
 }
 
 /// `url` with the `quote` character percent-encoded, so it fits between such quotes.

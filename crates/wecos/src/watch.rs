@@ -20,7 +20,7 @@ use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
 
 use crate::{
     config::Config,
-    run::{Options, Report, RunError, run_once},
+    run::{Options, Report, run_once},
     scan,
     store::Store,
 };
@@ -58,7 +58,7 @@ pub async fn watch(
         config.app_dir.display()
     );
 
-    on_pass(&pass(config, store, options).await?);
+    on_pass(&run_once(config, store, options).await?);
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -68,17 +68,13 @@ pub async fn watch(
                 Some(Err(error)) => log::warn!("file watcher: {error}"),
                 Some(Ok(events)) => {
                     if events.iter().any(|event| is_relevant(config, &event.path)) {
-                        on_pass(&pass(config, store, options).await?);
+                        on_pass(&run_once(config, store, options).await?);
                     }
                 }
             },
         }
     }
     Ok(())
-}
-
-async fn pass(config: &Config, store: &Store, options: Options) -> Result<Report, RunError> {
-    run_once(config, store, options).await
 }
 
 /// Whether an event on `path` can change what a pass does: an image (by suffix), a page, or a

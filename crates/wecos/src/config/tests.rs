@@ -2,6 +2,7 @@
 
 use super::*;
 use secrecy::ExposeSecret;
+use weapp_common::cos::v5_region;
 
 const SECRET: &str = "TOPSECRETKEY";
 
@@ -52,9 +53,11 @@ fn defaults_apply_when_only_cos_is_given() {
     assert_eq!(c.cos.endpoint, None);
     assert!(!c.cos.path_style);
     assert_eq!((c.cos.timeout_secs, c.cos.max_retries), (30, 3));
+    let store = crate::store::Store::from_config(&c.cos).unwrap_or_else(|e| panic!("{e:#}"));
+    let path = store.path_for("a.png").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        c.cos.store_endpoint(),
-        "https://wxapp-1251902136.cos.ap-guangzhou.myqcloud.com"
+        store.url_for(&path),
+        "https://wxapp-1251902136.cos.ap-guangzhou.myqcloud.com/a.png"
     );
 }
 
@@ -315,7 +318,6 @@ fn endpoint_accepts_any_bucket_and_defaults_to_path_style() {
     let cos = r#""endpoint": "http://127.0.0.1:8333/", "bucket": "Photos", "region": "gz","#;
     let c = ok(&v2("", cos), dir.path());
     assert_eq!(c.cos.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
-    assert_eq!(c.cos.store_endpoint(), "http://127.0.0.1:8333");
     assert_eq!(
         (c.cos.bucket.as_str(), c.cos.region.as_str()),
         ("Photos", "gz")
