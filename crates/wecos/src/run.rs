@@ -21,6 +21,8 @@
 //! A failed upload leaves that image's references and file untouched; the run goes on with the
 //! others and reports the failure (a non-zero exit in the CLI).
 
+mod backup;
+
 use std::{path::Path, sync::Arc};
 
 use bytes::Bytes;
@@ -35,6 +37,7 @@ use crate::{
     rewrite, scan,
     store::Store,
 };
+use backup::move_originals;
 
 /// How a pass runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -370,53 +373,6 @@ fn merge_page_changes(report: &mut Report, changes: Vec<(String, usize)>) {
         *merged.entry(page).or_default() += count;
     }
     report.pages = merged.into_iter().collect();
-}
-
-/// Move each uploaded (or unchanged) original to `backup_dir` (same relative path).
-fn move_originals(config: &Config, backup_dir: &Path, options: Options, report: &mut Report) {
-    for image in &mut report.images {
-        if matches!(image.outcome, Outcome::Failed(_)) {
-            continue;
-        }
-        if options.dry_run {
-            image.moved = true;
-            continue;
-        }
-        let source = config.app_dir.join(&image.path);
-        let target = backup_dir.join(&image.path);
-        match move_to_backup(&source, &target) {
-            Ok(()) => image.moved = true,
-            Err(error) => report.problems.push(format!(
-                "{}: kept in the package, moving it to {} failed: {error}",
-                source.display(),
-                target.display()
-            )),
-        }
-    }
-}
-
-/// Move `source` to `target`, creating folders: a rename when both are on one file system (the
-/// file is in one place or the other at every instant); otherwise a copy written atomically
-/// and flushed to disk, checked, and only then the removal of `source`.
-fn move_to_backup(source: &Path, target: &Path) -> std::io::Result<()> {
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    match std::fs::rename(source, target) {
-        Ok(()) => return Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::CrossesDevices => {}
-        Err(error) => return Err(error),
-    }
-    let bytes = std::fs::read(source)?;
-    write_atomically(target, &bytes)?;
-    let copied = std::fs::metadata(target)?.len();
-    if copied != u64::try_from(bytes.len()).unwrap_or(u64::MAX) {
-        return Err(std::io::Error::other(format!(
-            "the copy has {copied} bytes, the original {}",
-            bytes.len()
-        )));
-    }
-    std::fs::remove_file(source)
 }
 
 fn progress_bar(enabled: bool, len: usize) -> ProgressBar {
