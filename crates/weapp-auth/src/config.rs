@@ -36,8 +36,9 @@ pub struct RedisConfig {
     pub prefix: String,
     /// Lifetime in seconds of a `weapp-session` login; set at login, never refreshed.
     pub ttl: u64,
-    /// Most pooled connections. Each is multiplexed: concurrent requests share it and their
-    /// commands are pipelined, so a few serve many requests in flight.
+    /// Most pooled connections per thread (each actix worker has its own pool, so the service
+    /// opens up to `workers × pool_size`). Each is multiplexed: concurrent requests share it and
+    /// their commands are pipelined, so one usually serves all of a worker's requests in flight.
     pub pool_size: usize,
     /// Milliseconds to connect, to wait for a pooled connection, or for an answer; past it a
     /// request fails as "store unavailable" instead of hanging.

@@ -1,9 +1,17 @@
-//! [`RedisStore`]: the session store on Redis through one deadpool pool of deadpool-redis
-//! connections.
+//! [`RedisStore`]: the session store on Redis through deadpool pools of deadpool-redis
+//! connections, one pool per thread.
 //!
 //! Redis connections here are multiplexed: one carries many requests at once and pipelines
 //! them. So a request checks a connection out only to clone its handle and gives it back at
 //! once; concurrent requests share a few connections and their commands go out in batches.
+//!
+//! A multiplexed connection is driven by a task on the runtime that opened it. actix runs one
+//! single-threaded runtime per worker, so with one pool shared by all workers most commands
+//! crossed to another worker's thread and back — two cross-thread wake-ups per request. Each
+//! thread therefore has its own pool, opened on first use on that thread's runtime and replaced
+//! if the thread later runs another runtime (whose tasks the old connections' drivers are not).
+//! Measured on a cached session with 2 workers (wrk -t2 -c64, 15 runs of 5 s alternating with the
+//! shared pool): median 17.0 → 15.4 µs of CPU per request, 61.6k → 70.5k req/s.
 //!
 //! deadpool-redis checks a pooled connection with a `PING` every time it is handed out, which
 //! would double the round trips of a cached-session request (one `GET`). Its manager is wrapped
@@ -14,6 +22,7 @@
 //! The two logins are Lua scripts (atomic on the server; Redis loads them on first use).
 
 use std::{
+    cell::RefCell,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -28,6 +37,8 @@ use deadpool_redis::redis::{
 };
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use secrecy::ExposeSecret;
+use thread_local::ThreadLocal;
+use tokio::runtime::{self, Handle};
 
 use super::{SessionStore, StoreError, StoreFuture, parse_record_user, parse_user, record_json};
 use crate::{OpenId, Skey, WxUserInfo, config::RedisConfig, config::SkeyConfig, protocol::Code};
@@ -107,10 +118,19 @@ type Pool = managed::Pool<Manager>;
 #[error("redis configuration: {0}")]
 pub struct StoreBuildError(String);
 
+/// A thread's pool and the runtime its connections were opened on.
+type ThreadPool = RefCell<Option<(runtime::Id, Pool)>>;
+
 /// The session store on Redis. Cheap to share behind an `Arc`; connects lazily, so it builds
 /// while Redis is down.
+///
+/// Connections are pooled per thread, at most [`RedisConfig::pool_size`] each (module docs).
 pub struct RedisStore {
-    pool: Pool,
+    pools: ThreadLocal<ThreadPool>,
+    server: redis::ConnectionInfo,
+    connection: AsyncConnectionConfig,
+    pool_size: usize,
+    timeout: Duration,
     prefix: String,
     ttl: u64,
     skey_prefix: String,
@@ -130,18 +150,14 @@ impl RedisStore {
         let connection = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let manager = deadpool_redis::Manager::new_with_config(connection_url(redis), connection)
-            .map_err(|error| StoreBuildError(error.to_string()))?;
-        let pool = Pool::builder(Manager(manager))
-            .max_size(redis.pool_size)
-            .wait_timeout(Some(timeout))
-            .create_timeout(Some(timeout))
-            .recycle_timeout(Some(timeout))
-            .runtime(deadpool::Runtime::Tokio1)
-            .build()
+        let server = redis::IntoConnectionInfo::into_connection_info(connection_url(redis))
             .map_err(|error| StoreBuildError(error.to_string()))?;
         Ok(Self {
-            pool,
+            pools: ThreadLocal::new(),
+            server,
+            connection,
+            pool_size: redis.pool_size,
+            timeout,
             prefix: redis.prefix.clone(),
             ttl: redis.ttl,
             skey_prefix: skey.prefix.clone(),
@@ -152,9 +168,38 @@ impl RedisStore {
         })
     }
 
+    /// This thread's pool for the runtime it is running, opened (or replaced) on first use.
+    ///
+    /// # Errors
+    /// Outside a tokio runtime, or when the pool cannot be built.
+    fn pool(&self) -> Result<Pool, StoreError> {
+        let runtime = Handle::try_current()
+            .map_err(|error| StoreError(format!("no tokio runtime: {error}")))?
+            .id();
+        let mut slot = self.pools.get_or_default().borrow_mut();
+        if let Some((id, pool)) = slot.as_ref()
+            && *id == runtime
+        {
+            return Ok(pool.clone());
+        }
+        let manager =
+            deadpool_redis::Manager::new_with_config(self.server.clone(), self.connection.clone())
+                .map_err(|error| StoreError(format!("redis configuration: {error}")))?;
+        let pool = Pool::builder(Manager(manager))
+            .max_size(self.pool_size)
+            .wait_timeout(Some(self.timeout))
+            .create_timeout(Some(self.timeout))
+            .recycle_timeout(Some(self.timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|error| StoreError(format!("building the pool: {error}")))?;
+        *slot = Some((runtime, pool.clone()));
+        Ok(pool)
+    }
+
     /// A handle on a pooled connection (the pool object goes back at once) and its health flag.
     async fn connection(&self) -> Result<(MultiplexedConnection, Arc<AtomicBool>), StoreError> {
-        let shared = self.pool.get().await.map_err(|error| match error {
+        let shared = self.pool()?.get().await.map_err(|error| match error {
             PoolError::Backend(error) => StoreError(format!("connecting: {error}")),
             other => StoreError(format!("no connection: {other}")),
         })?;

@@ -12,4 +12,5 @@ mod modern;
 mod openapi;
 mod paints;
 mod proxy;
+mod store;
 mod weapp_session;
