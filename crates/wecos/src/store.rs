@@ -16,12 +16,12 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use bytes::Bytes;
-use object_store::{
-    Attribute, Attributes, BackoffConfig, ClientOptions, ObjectStore, PutOptions, PutPayload,
-    RetryConfig, aws::AmazonS3Builder, path::Path,
-};
+use object_store::{Attribute, Attributes, ObjectStore, PutOptions, PutPayload, path::Path};
 use secrecy::ExposeSecret;
-use weapp_common::cos::{Endpoint, endpoint::object_url_path};
+use weapp_common::{
+    cos::{Endpoint, endpoint::object_url_path},
+    s3::{ClientSettings, S3Bucket},
+};
 
 use crate::config::CosConfig;
 
@@ -51,55 +51,26 @@ impl Store {
     /// # Errors
     /// A malformed endpoint, bucket or region, or a client that cannot be configured.
     pub fn from_config(cos: &CosConfig) -> anyhow::Result<Self> {
-        let (endpoint, base_url, virtual_hosted) = match &cos.endpoint {
-            None => {
-                let endpoint = Endpoint::cos(&cos.bucket, &cos.region)
-                    .context("cos.bucket / cos.region do not name a COS bucket")?;
-                let base = endpoint.base_url();
-                (base.clone(), base, true)
-            }
-            Some(endpoint) => {
-                let endpoint = endpoint.trim_end_matches('/');
-                let url = url::Url::parse(endpoint)
-                    .with_context(|| format!("cos.endpoint {endpoint:?} is not a URL"))?;
-                let host = url
-                    .host_str()
-                    .with_context(|| format!("cos.endpoint {endpoint:?} has no host"))?;
-                let authority = match url.port() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host.to_owned(),
-                };
-                if cos.path_style {
-                    let base = format!("{endpoint}/{}", cos.bucket);
-                    (endpoint.to_owned(), base, false)
-                } else {
-                    let base = format!("{}://{}.{authority}", url.scheme(), cos.bucket);
-                    (base.clone(), base, true)
-                }
-            }
-        };
-        let timeout = Duration::from_secs(cos.timeout_secs.max(1));
-        let allow_http = endpoint.starts_with("http://");
-        let store = AmazonS3Builder::new()
-            .with_endpoint(&endpoint)
-            .with_bucket_name(&cos.bucket)
-            .with_region(&cos.region)
-            .with_access_key_id(&cos.secret_id)
-            .with_secret_access_key(cos.secret_key.expose_secret())
-            .with_virtual_hosted_style_request(virtual_hosted)
-            .with_allow_http(allow_http)
-            .with_client_options(
-                ClientOptions::new()
-                    .with_timeout(timeout)
-                    .with_allow_http(allow_http),
-            )
-            .with_retry(RetryConfig {
-                backoff: BackoffConfig::default(),
+        if cos.endpoint.is_none() {
+            Endpoint::cos(&cos.bucket, &cos.region)
+                .context("cos.bucket / cos.region do not name a COS bucket")?;
+        }
+        let bucket = S3Bucket::new(
+            cos.endpoint.as_deref(),
+            &cos.bucket,
+            &cos.region,
+            cos.path_style,
+        )
+        .context("cos.endpoint")?;
+        let store = bucket
+            .client(ClientSettings {
+                access_key_id: &cos.secret_id,
+                secret_access_key: cos.secret_key.expose_secret(),
+                timeout: Duration::from_secs(cos.timeout_secs.max(1)),
                 max_retries: cos.max_retries,
-                retry_timeout: timeout,
             })
-            .build()
             .context("configuring the S3 client")?;
+        let base_url = bucket.base_url();
         Ok(Self {
             store: Arc::new(store),
             folder: cos.folder.clone(),

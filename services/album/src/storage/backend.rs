@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use object_store::{
-    BackoffConfig, ClientOptions, ObjectStore, RetryConfig, aws::AmazonS3Builder,
-    local::LocalFileSystem, memory::InMemory,
-};
+use object_store::{ObjectStore, local::LocalFileSystem, memory::InMemory};
 use secrecy::ExposeSecret;
-use weapp_common::cos::{Credentials, Endpoint, v5_region};
+use weapp_common::{
+    cos::{Credentials, Endpoint, v5_region},
+    s3::{ClientSettings, S3Bucket},
+};
 
 use super::direct::DirectSigner;
 use crate::settings::{Backend, Settings};
@@ -61,54 +61,20 @@ pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
 
 fn build_s3(settings: &Settings) -> anyhow::Result<Built> {
     let cos = settings.storage.backend == Backend::Cos;
-    let bucket = bucket_name(settings);
-    let region = v5_region(&settings.cos.region).to_owned();
-    let endpoint = if settings.storage.endpoint.is_empty() {
-        format!("https://cos.{region}.myqcloud.com")
-    } else {
-        settings.storage.endpoint.trim_end_matches('/').to_owned()
-    };
-    let endpoint_url = url::Url::parse(&endpoint).context("storage.endpoint is not a URL")?;
-    let host = endpoint_url
-        .host_str()
-        .context("storage.endpoint has no host")?;
-    let host_port = match endpoint_url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    };
-    let scheme = endpoint_url.scheme();
-    let path_style = settings.storage.path_style;
-    // The bucket's own base URL: what images and presigned URLs point at.
-    let bucket_base = if path_style {
-        format!("{endpoint}/{bucket}")
-    } else {
-        format!("{scheme}://{bucket}.{host_port}")
-    };
-
-    let options = ClientOptions::new()
-        .with_timeout(settings.storage_timeout())
-        .with_allow_http(scheme == "http");
-    // With virtual-hosted style object_store expects the endpoint to include the bucket.
-    let store_endpoint = if path_style {
-        endpoint.clone()
-    } else {
-        bucket_base.clone()
-    };
-    let s3 = AmazonS3Builder::new()
-        .with_endpoint(store_endpoint)
-        .with_bucket_name(&bucket)
-        .with_region(&region)
-        .with_access_key_id(&settings.cos.secret_id)
-        .with_secret_access_key(settings.cos.secret_key.expose_secret())
-        .with_virtual_hosted_style_request(!path_style)
-        .with_allow_http(scheme == "http")
-        .with_client_options(options)
-        .with_retry(RetryConfig {
-            backoff: BackoffConfig::default(),
+    let bucket = S3Bucket::new(
+        Some(&settings.storage.endpoint),
+        &bucket_name(settings),
+        v5_region(&settings.cos.region),
+        settings.storage.path_style,
+    )
+    .context("storage.endpoint")?;
+    let s3 = bucket
+        .client(ClientSettings {
+            access_key_id: &settings.cos.secret_id,
+            secret_access_key: settings.cos.secret_key.expose_secret(),
+            timeout: settings.storage_timeout(),
             max_retries: settings.storage.max_retries,
-            retry_timeout: settings.storage_timeout(),
         })
-        .build()
         .context("configuring the S3 client")?;
     let s3 = Arc::new(s3);
 
@@ -117,7 +83,7 @@ fn build_s3(settings: &Settings) -> anyhow::Result<Built> {
             settings.cos.secret_id.clone(),
             settings.cos.secret_key.clone(),
         );
-        let endpoint = Endpoint::parse(&format!("{scheme}://{bucket}.{host_port}"))
+        let endpoint = Endpoint::parse(&bucket.virtual_hosted_url())
             .context("COS endpoint for direct uploads")?;
         DirectSigner::Cos {
             credentials,
@@ -128,7 +94,7 @@ fn build_s3(settings: &Settings) -> anyhow::Result<Built> {
     };
     Ok(Built {
         store: s3,
-        public_prefix: Some(format!("{bucket_base}/")),
+        public_prefix: Some(format!("{}/", bucket.base_url())),
         content_type_attribute: true,
         signer,
     })
