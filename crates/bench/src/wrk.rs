@@ -43,12 +43,30 @@ pub struct WrkLoad {
 /// # Errors
 /// wrk cannot be started, exits non-zero, or prints no `Requests/sec:` line.
 pub fn run(wrk: &Path, url: &str, load: WrkLoad) -> anyhow::Result<WrkReport> {
+    run_with_headers(wrk, url, load, &[])
+}
+
+/// [`run`] with `headers` (name, value) on every request (`-H "name: value"`).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_headers(
+    wrk: &Path,
+    url: &str,
+    load: WrkLoad,
+    headers: &[(String, String)],
+) -> anyhow::Result<WrkReport> {
     let threads = load.threads.max(1);
-    let out = Command::new(wrk)
+    let mut command = Command::new(wrk);
+    command
         .arg(format!("-t{threads}"))
         .arg(format!("-c{}", load.connections.max(threads)))
         .arg(format!("-d{}s", load.duration.as_secs().max(1)))
-        .arg("--latency")
+        .arg("--latency");
+    for (name, value) in headers {
+        command.arg("-H").arg(format!("{name}: {value}"));
+    }
+    let out = command
         .arg(url)
         .output()
         .with_context(|| format!("starting {}", wrk.display()))?;

@@ -15,7 +15,7 @@ mod stack;
 use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
-use weapp_bench::wrk::WrkReport;
+use weapp_bench::wrk::{self, WrkLoad, WrkReport};
 
 use crate::{
     runners::{RedisBenchReport, RedisTarget},
@@ -183,9 +183,13 @@ async fn measure(a: &Args, stack: &Stack, code: &str) -> anyhow::Result<(String,
                 format!("{}{path}", stack.session_url),
                 headers.clone(),
             );
-            let (threads, connections) = (a.threads, a.concurrency);
+            let load = WrkLoad {
+                threads: a.threads,
+                connections: a.concurrency,
+                duration,
+            };
             let report = tokio::task::spawn_blocking(move || {
-                runners::wrk_run(&wrk, &url, &headers, threads, connections, duration)
+                wrk::run_with_headers(&wrk, &url, load, &headers)
             })
             .await??;
             sum.add_wrk(&report, duration.as_secs_f64());

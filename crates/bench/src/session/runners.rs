@@ -1,47 +1,8 @@
-//! The two load generators: `wrk` with the session headers, and `redis-benchmark -t get`.
+//! `redis-benchmark -t get`, the baseline (wrk runs through [`weapp_bench::wrk`]).
 
 use std::{path::Path, process::Command, time::Duration};
 
 use anyhow::{Context, bail};
-use weapp_bench::wrk::{self, WrkReport};
-
-/// One wrk run: `threads` threads, `connections` connections, `duration`, `headers` on every
-/// request. Blocks (call from `spawn_blocking`).
-///
-/// # Errors
-/// wrk cannot be started, fails, or prints no report.
-pub fn wrk_run(
-    wrk: &Path,
-    url: &str,
-    headers: &[(String, String)],
-    threads: usize,
-    connections: usize,
-    duration: Duration,
-) -> anyhow::Result<WrkReport> {
-    let threads = threads.max(1);
-    let mut command = Command::new(wrk);
-    command
-        .arg(format!("-t{threads}"))
-        .arg(format!("-c{}", connections.max(threads)))
-        .arg(format!("-d{}s", duration.as_secs().max(1)))
-        .arg("--latency");
-    for (name, value) in headers {
-        command.arg("-H").arg(format!("{name}: {value}"));
-    }
-    let out = command
-        .arg(url)
-        .output()
-        .with_context(|| format!("starting {}", wrk.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        bail!(
-            "wrk exited with {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    wrk::parse(&stdout).with_context(|| format!("reading wrk's report:\n{stdout}"))
-}
 
 /// What `redis-benchmark --csv` reports for one test.
 #[derive(Debug, Clone, PartialEq)]
