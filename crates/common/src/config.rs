@@ -12,10 +12,17 @@
 //! Secrets are [`Secret`] (a [`secrecy::SecretString`]): `Debug` prints `[REDACTED]`, and nothing
 //! here logs values. A value that does not fit its type fails start-up with a message naming the
 //! key.
+//!
+//! The listener keys every service shares (`host`, `port`, `route_base_path`, …) are declared once
+//! by [`service_settings!`](crate::service_settings), at the top level of each service's settings.
+
+mod server;
 
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
+
+pub use server::{AccessLog, DEFAULT_HOST, DEFAULT_ROUTE_BASE_PATH};
 
 /// A secret string from configuration (a key, a password): `Debug` never shows it.
 ///
@@ -40,6 +47,17 @@ pub enum ConfigError {
         /// What is wrong with it.
         message: String,
     },
+}
+
+impl ConfigError {
+    /// [`ConfigError::Invalid`]: `key` (dotted, as in a file: `cos.folder`) holds a value of the
+    /// right type that is not acceptable, for the reason `message` (`must be above 0`).
+    pub fn invalid(key: &'static str, message: &str) -> Self {
+        Self::Invalid {
+            key,
+            message: message.to_owned(),
+        }
+    }
 }
 
 /// Where to read configuration from: an environment prefix and an optional file.
@@ -124,10 +142,10 @@ pub fn check_route_base_path(value: &str) -> Result<(), ConfigError> {
     if value.is_empty() || (value.starts_with('/') && !value.ends_with('/')) {
         return Ok(());
     }
-    Err(ConfigError::Invalid {
-        key: "route_base_path",
-        message: "must be empty or start with `/` and not end with `/`".to_owned(),
-    })
+    Err(ConfigError::invalid(
+        "route_base_path",
+        "must be empty or start with `/` and not end with `/`",
+    ))
 }
 
 #[cfg(test)]

@@ -13,10 +13,7 @@ pub mod settings;
 pub mod storage;
 
 use actix_web::{dev::Server, web};
-use weapp_common::{
-    health,
-    http::{self, ServerOptions},
-};
+use weapp_common::{health, http};
 
 use crate::{routes::AppState, settings::Settings, storage::Storage};
 
@@ -46,7 +43,10 @@ impl Application {
             json_body_limit: settings.json_body_limit,
         });
         let base = settings.route_base_path.clone();
-        let (port, server) = http::serve(&server_options(settings), readiness, move |cfg| {
+        // The access log leaves out query strings, where direct-upload URLs carry their
+        // signatures.
+        let options = settings.server_options(http::request_log);
+        let (port, server) = http::serve(&options, readiness, move |cfg| {
             cfg.app_data(state.clone());
             routes::configure(cfg, &base, serves_files);
         })?;
@@ -64,18 +64,5 @@ impl Application {
     /// An I/O error of the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-/// The album's listener; the access log leaves out query strings, where direct-upload URLs
-/// carry their signatures.
-fn server_options(settings: &Settings) -> ServerOptions {
-    ServerOptions {
-        host: settings.host,
-        port: settings.port,
-        workers: settings.workers,
-        shutdown_timeout_secs: settings.shutdown_timeout_secs,
-        json_body_limit: settings.json_body_limit,
-        access_log: settings.access_log.then_some(http::request_log),
     }
 }

@@ -16,56 +16,29 @@
 //! | `cosUploadFolder` | `cos.folder` | `/` |
 //! | `cosDomain` | `cos.domain` | derived from the backend |
 
-use std::{net::IpAddr, path::PathBuf, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use serde::Deserialize;
-use weapp_common::config::{ConfigError, Secret, Source, check_route_base_path};
+use weapp_common::config::{ConfigError, Secret};
 
-/// Everything the album reads from configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    /// Address to bind; `127.0.0.1` behind a local nginx, `0.0.0.0` in a container.
-    pub host: IpAddr,
-    /// TCP port (original `port`, 9993). `0` picks a free port (tests).
-    pub port: u16,
-    /// Prefix of every route (original `ROUTE_BASE_PATH`, `/applet`).
-    pub route_base_path: String,
-    /// The original COS keys: credentials, bucket, region, folder and public domain.
-    pub cos: CosSettings,
-    /// Which object store holds the photos, and how to reach it.
-    pub storage: StorageSettings,
-    /// Upload limits and direct-upload signing.
-    pub upload: UploadSettings,
-    /// Listing limits.
-    pub list: ListSettings,
-    /// Largest JSON or urlencoded request body in bytes (body-parser's default, 100 kB).
-    pub json_body_limit: usize,
-    /// HTTP worker threads; `0` = one per core.
-    pub workers: usize,
-    /// Log every request (the access log: client address, method, path, status, bytes,
-    /// time; never query strings). nginx in front logs each request too; `false` spares the
-    /// cost of the line (about a fifth of the CPU of the cheapest routes).
-    pub access_log: bool,
-    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
-    pub shutdown_timeout_secs: u64,
-}
+weapp_common::service_settings! {
+    env: "ALBUM",
+    // The original `port`; body-parser's default body limit, 100 kB.
+    http_server: { port: 9993, json_body_limit: 100 * 1024, shutdown_timeout_secs: 30 },
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 9993,
-            route_base_path: "/applet".into(),
-            cos: CosSettings::default(),
-            storage: StorageSettings::default(),
-            upload: UploadSettings::default(),
-            list: ListSettings::default(),
-            json_body_limit: 100 * 1024,
-            workers: 0,
-            access_log: true,
-            shutdown_timeout_secs: 30,
-        }
+    /// Everything the album reads from configuration: the listener keys every HTTP service has
+    /// (`host`, `port`, `route_base_path`, `json_body_limit`, `workers`, `access_log`,
+    /// `shutdown_timeout_secs`) and the album's own.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Settings {
+        /// The original COS keys: credentials, bucket, region, folder and public domain.
+        pub cos: CosSettings,
+        /// Which object store holds the photos, and how to reach it.
+        pub storage: StorageSettings,
+        /// Upload limits and direct-upload signing.
+        pub upload: UploadSettings,
+        /// Listing limits.
+        pub list: ListSettings,
     }
 }
 
@@ -196,25 +169,13 @@ impl Default for ListSettings {
 }
 
 impl Settings {
-    /// Load from defaults → optional file → `ALBUM_*` environment, then check the values.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] naming the offending key.
-    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
-        let settings: Self = Source::env("ALBUM").file(file).load()?;
-        settings.validate()
-    }
-
     /// Check cross-field rules the types cannot express.
     ///
     /// # Errors
     /// [`ConfigError::Invalid`] naming the key.
     pub fn validate(self) -> Result<Self, ConfigError> {
-        let invalid = |key, message: &str| ConfigError::Invalid {
-            key,
-            message: message.to_owned(),
-        };
-        check_route_base_path(&self.route_base_path)?;
+        let invalid = ConfigError::invalid;
+        self.check_server()?;
         if self.cos.folder.split('/').any(|segment| segment == "..") {
             return Err(invalid("cos.folder", "must not contain `..`"));
         }
@@ -259,17 +220,16 @@ impl Settings {
 mod tests {
     use super::*;
 
-    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Source::env("ALBUM")
-            .load_from::<Settings>(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))?
-            .validate()
-    }
-
     #[test]
     fn defaults_reproduce_the_original_config() -> Result<(), ConfigError> {
-        let settings = load(&[])?;
+        let settings = Settings::load_from(&[])?;
         assert_eq!(settings.port, 9993);
+        assert_eq!(settings.host, std::net::IpAddr::from([127, 0, 0, 1]));
         assert_eq!(settings.route_base_path, "/applet");
+        assert_eq!(settings.json_body_limit, 100 * 1024);
+        assert_eq!(settings.workers, 0);
+        assert!(settings.access_log);
+        assert_eq!(settings.shutdown_timeout_secs, 30);
         assert_eq!(settings.cos.folder, "/");
         assert_eq!(settings.cos.region, "cn-north");
         assert_eq!(settings.upload.max_file_size, 5 * 1024 * 1024);
@@ -280,7 +240,7 @@ mod tests {
 
     #[test]
     fn s3_backend_needs_a_bucket_and_names_the_key() {
-        let error = load(&[
+        let error = Settings::load_from(&[
             ("ALBUM_STORAGE__BACKEND", "s3"),
             ("ALBUM_STORAGE__ENDPOINT", "http://127.0.0.1:8333"),
         ])
@@ -292,7 +252,7 @@ mod tests {
 
     #[test]
     fn unknown_backend_fails_naming_the_key() {
-        let error = load(&[("ALBUM_STORAGE__BACKEND", "ftp")])
+        let error = Settings::load_from(&[("ALBUM_STORAGE__BACKEND", "ftp")])
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -301,12 +261,12 @@ mod tests {
 
     #[test]
     fn folder_with_dot_dot_is_refused() {
-        assert!(load(&[("ALBUM_COS__FOLDER", "/a/../b/")]).is_err());
+        assert!(Settings::load_from(&[("ALBUM_COS__FOLDER", "/a/../b/")]).is_err());
     }
 
     #[test]
     fn secret_key_is_not_in_debug_output() -> Result<(), ConfigError> {
-        let settings = load(&[("ALBUM_COS__SECRET_KEY", "do-not-print-me-123")])?;
+        let settings = Settings::load_from(&[("ALBUM_COS__SECRET_KEY", "do-not-print-me-123")])?;
         assert!(!format!("{settings:?}").contains("do-not-print-me-123"));
         Ok(())
     }

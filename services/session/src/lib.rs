@@ -16,10 +16,7 @@ use std::sync::Arc;
 use actix_web::{dev::Server, web};
 use anyhow::Context;
 use weapp_auth::{RedisStore, WeappAuth};
-use weapp_common::{
-    health::Readiness,
-    http::{self, ServerOptions},
-};
+use weapp_common::{health::Readiness, http};
 use wx_api::WxClient;
 
 use crate::{paints::Paints, readiness::Backends, routes::AppState, settings::Settings};
@@ -57,7 +54,9 @@ impl Application {
             max_actions_bytes: settings.paints.max_actions_bytes,
         });
         let base = settings.route_base_path.clone();
-        let (port, server) = http::serve(&server_options(settings), readiness, move |cfg| {
+        // The access log leaves out query strings and headers (skeys and codes are credentials).
+        let options = settings.server_options(http::request_log);
+        let (port, server) = http::serve(&options, readiness, move |cfg| {
             cfg.app_data(auth.clone()).app_data(state.clone());
             routes::configure(cfg, &base);
         })?;
@@ -75,18 +74,5 @@ impl Application {
     /// An I/O error of the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-/// The session service's listener; the access log leaves out query strings and headers (skeys
-/// and codes are credentials).
-fn server_options(settings: &Settings) -> ServerOptions {
-    ServerOptions {
-        host: settings.host,
-        port: settings.port,
-        workers: settings.workers,
-        shutdown_timeout_secs: settings.shutdown_timeout_secs,
-        json_body_limit: settings.json_body_limit,
-        access_log: settings.access_log.then_some(http::request_log),
     }
 }

@@ -18,61 +18,34 @@
 //! | body-parser limit (100 kB) | `json_body_limit` | 4 MiB |
 //! | — | `paints.max_actions_bytes` | 1 MiB |
 
-use std::{net::IpAddr, path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use serde::Deserialize;
 use weapp_auth::{RedisConfig, SkeyConfig};
-use weapp_common::config::{ConfigError, Secret, Source, check_route_base_path};
+use weapp_common::config::{ConfigError, Secret};
 use wx_api::WxConfig;
 
-/// Everything the session service reads from configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    /// Address to bind; `127.0.0.1` behind a local nginx, `0.0.0.0` in a container.
-    pub host: IpAddr,
-    /// TCP port (original `port`, 5757). `0` picks a free port (tests).
-    pub port: u16,
-    /// Prefix of every route (original `ROUTE_BASE_PATH`, `/applet`).
-    pub route_base_path: String,
-    /// The WeChat API and the mini-program's credentials (original `appId`, `appSecret`).
-    pub wx: WxConfig,
-    /// The session store (original `redisConfig` and weapp-session options).
-    pub redis: RedisConfig,
-    /// The modern login's skey sessions.
-    pub skey: SkeyConfig,
-    /// Where the paints are (original `mongoConfig`).
-    pub mongo: MongoSettings,
-    /// Limits of the drawing app.
-    pub paints: PaintsSettings,
-    /// Largest request body in bytes (`/paints/save`, `/paints/delete`).
-    pub json_body_limit: usize,
-    /// HTTP worker threads; `0` = one per core.
-    pub workers: usize,
-    /// Log every request (the access log: client address, method, path, status, bytes,
-    /// time; never query strings). nginx in front logs each request too; `false` spares the
-    /// cost of the line (about a fifth of the CPU of the cheapest routes).
-    pub access_log: bool,
-    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
-    pub shutdown_timeout_secs: u64,
-}
+weapp_common::service_settings! {
+    env: "SESSION",
+    // The original `port`; a body limit above `paints.max_actions_bytes` (`/paints/save`,
+    // `/paints/delete`), where the original's 100 kB cut long strokes.
+    http_server: { port: 5757, json_body_limit: 4 * 1024 * 1024, shutdown_timeout_secs: 30 },
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 5757,
-            route_base_path: "/applet".into(),
-            wx: WxConfig::default(),
-            redis: RedisConfig::default(),
-            skey: SkeyConfig::default(),
-            mongo: MongoSettings::default(),
-            paints: PaintsSettings::default(),
-            json_body_limit: 4 * 1024 * 1024,
-            workers: 0,
-            access_log: true,
-            shutdown_timeout_secs: 30,
-        }
+    /// Everything the session service reads from configuration: the listener keys every HTTP
+    /// service has (`host`, `port`, `route_base_path`, `json_body_limit`, `workers`,
+    /// `access_log`, `shutdown_timeout_secs`) and the service's own.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Settings {
+        /// The WeChat API and the mini-program's credentials (original `appId`, `appSecret`).
+        pub wx: WxConfig,
+        /// The session store (original `redisConfig` and weapp-session options).
+        pub redis: RedisConfig,
+        /// The modern login's skey sessions.
+        pub skey: SkeyConfig,
+        /// Where the paints are (original `mongoConfig`).
+        pub mongo: MongoSettings,
+        /// Limits of the drawing app.
+        pub paints: PaintsSettings,
     }
 }
 
@@ -133,26 +106,14 @@ impl Default for PaintsSettings {
 }
 
 impl Settings {
-    /// Load from defaults → optional file → `SESSION_*` environment, then check the values.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] naming the offending key.
-    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
-        let settings: Self = Source::env("SESSION").file(file).load()?;
-        settings.validate()
-    }
-
     /// Check cross-field rules the types cannot express.
     ///
     /// # Errors
     /// [`ConfigError::Invalid`] naming the key.
     pub fn validate(self) -> Result<Self, ConfigError> {
         use secrecy::ExposeSecret;
-        let invalid = |key, message: &str| ConfigError::Invalid {
-            key,
-            message: message.to_owned(),
-        };
-        check_route_base_path(&self.route_base_path)?;
+        let invalid = ConfigError::invalid;
+        self.check_server()?;
         if self.wx.app_id.is_empty() || self.wx.app_secret.expose_secret().is_empty() {
             return Err(invalid(
                 "wx.app_id",
@@ -163,10 +124,7 @@ impl Settings {
             self.redis.validate(),
             self.skey.validate(&self.redis.prefix),
         ] {
-            result.map_err(|error| ConfigError::Invalid {
-                key: error.key,
-                message: error.message.to_owned(),
-            })?;
+            result.map_err(|error| ConfigError::invalid(error.key, error.message))?;
         }
         if !self.mongo.url.expose_secret().starts_with("mongodb://") {
             return Err(invalid("mongo.url", "must be a mongodb:// URL"));
@@ -199,6 +157,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let mut all = vec![
@@ -206,17 +165,19 @@ mod tests {
             ("SESSION_WX__APP_SECRET", "s3cr3t"),
         ];
         all.extend_from_slice(vars);
-        Source::env("SESSION")
-            .load_from::<Settings>(all.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))?
-            .validate()
+        Settings::load_from(&all)
     }
 
     #[test]
     fn defaults_reproduce_the_original_config() -> Result<(), ConfigError> {
         let settings = load(&[])?;
         assert_eq!(settings.port, 5757);
+        assert_eq!(settings.host, std::net::IpAddr::from([127, 0, 0, 1]));
         assert!(settings.access_log);
         assert_eq!(settings.route_base_path, "/applet");
+        assert_eq!(settings.json_body_limit, 4 * 1024 * 1024);
+        assert_eq!(settings.workers, 0);
+        assert_eq!(settings.shutdown_timeout_secs, 30);
         assert_eq!(settings.redis.prefix, "weapp-session:");
         assert_eq!(settings.redis.ttl, 7200);
         assert_eq!(settings.mongo.database, "qcloud-applet-session");
@@ -244,10 +205,25 @@ mod tests {
     }
 
     #[test]
+    fn top_level_keys_keep_their_names_and_numeric_secrets_stay_strings() -> Result<(), ConfigError>
+    {
+        // The environment is parsed (`123456` becomes an integer on its way in): the secret must
+        // still load as a string, next to the top-level `port`.
+        let settings = Settings::load_from(&[
+            ("SESSION_PORT", "5758"),
+            ("SESSION_WORKERS", "3"),
+            ("SESSION_WX__APP_ID", "wx0000000000000000"),
+            ("SESSION_WX__APP_SECRET", "123456"),
+        ])?;
+        assert_eq!(settings.port, 5758);
+        assert_eq!(settings.workers, 3);
+        assert_eq!(settings.wx.app_secret.expose_secret(), "123456");
+        Ok(())
+    }
+
+    #[test]
     fn missing_app_credentials_name_the_key() {
-        let error = Source::env("SESSION")
-            .load_from::<Settings>(Vec::new())
-            .and_then(Settings::validate)
+        let error = Settings::load_from(&[])
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

@@ -16,10 +16,7 @@ pub mod settings;
 
 use actix_web::{dev::Server, middleware, web};
 use anyhow::Context;
-use weapp_common::{
-    health,
-    http::{self, ServerOptions},
-};
+use weapp_common::{health, http};
 
 use crate::{
     db::repository::Catalogue, rate_limit::CommentLimiter, routes::AppState, settings::Settings,
@@ -60,7 +57,10 @@ impl Application {
             json_body_limit: settings.json_body_limit,
         });
         let base = settings.route_base_path.clone();
-        let (port, server) = http::serve(&server_options(settings), readiness, move |cfg| {
+        // The access log keeps the request line, query string included (`pageNo`, `vid`:
+        // nothing secret).
+        let options = settings.server_options(|| middleware::Logger::new(r#"%a "%r" %s %b %Dms"#));
+        let (port, server) = http::serve(&options, readiness, move |cfg| {
             cfg.app_data(state.clone());
             routes::configure(cfg, &base);
         })?;
@@ -86,20 +86,5 @@ impl Application {
             log::warn!("closing the MySQL pool: {error}");
         }
         served
-    }
-}
-
-/// The video service's listener; its access log keeps the request line, query string included
-/// (`pageNo`, `vid`: nothing secret).
-fn server_options(settings: &Settings) -> ServerOptions {
-    ServerOptions {
-        host: settings.host,
-        port: settings.port,
-        workers: settings.workers,
-        shutdown_timeout_secs: settings.shutdown_timeout_secs,
-        json_body_limit: settings.json_body_limit,
-        access_log: settings
-            .access_log
-            .then_some(|| middleware::Logger::new(r#"%a "%r" %s %b %Dms"#)),
     }
 }

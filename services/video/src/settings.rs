@@ -12,10 +12,10 @@
 //! | `host` / `user` / `password` / `database` | `mysql.host` / `.user` / `.password` / `.database` | `127.0.0.1` / `weapp` / `""` / `video` |
 //! | page size constant 6 (`handlers/list.js`) | `page_size` | `6` |
 
-use std::{net::IpAddr, num::NonZeroU32, path::PathBuf, time::Duration};
+use std::{num::NonZeroU32, time::Duration};
 
 use serde::Deserialize;
-use weapp_common::config::{ConfigError, Secret, Source, check_route_base_path};
+use weapp_common::config::{ConfigError, Secret};
 
 /// Widest `comment.nick` the schema stores (`nick VARCHAR(100)`, migration V1).
 pub const NICK_COLUMN_CHARS: usize = 100;
@@ -24,54 +24,26 @@ pub const AVATAR_COLUMN_CHARS: usize = 1024;
 /// Widest `comment.content` the schema stores (`content VARCHAR(2000)`).
 pub const CONTENT_COLUMN_CHARS: usize = 2000;
 
-/// Everything the video service reads from configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    /// Address to bind; `127.0.0.1` behind a local nginx, `0.0.0.0` in a container.
-    pub host: IpAddr,
-    /// TCP port (original `port`, 9994). `0` picks a free port (tests).
-    pub port: u16,
-    /// Prefix of every route (original `ROUTE_BASE_PATH`, `/applet`).
-    pub route_base_path: String,
-    /// The MySQL server, database and pool.
-    pub mysql: MysqlSettings,
-    /// Videos per `list` page (the original's constant 6).
-    pub page_size: u32,
-    /// Comment limits.
-    pub comment: CommentSettings,
-    /// Per-client limit on posting comments.
-    pub rate_limit: RateLimitSettings,
-    /// Apply pending migrations before serving (also `video migrate`).
-    pub migrate_on_start: bool,
-    /// Largest JSON or urlencoded request body in bytes (body-parser's default, 100 kB).
-    pub json_body_limit: usize,
-    /// HTTP worker threads; `0` = one per core.
-    pub workers: usize,
-    /// Log every request (the access log: client address, method, path, status, bytes,
-    /// time; never query strings). nginx in front logs each request too; `false` spares the
-    /// cost of the line (about a fifth of the CPU of the cheapest routes).
-    pub access_log: bool,
-    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
-    pub shutdown_timeout_secs: u64,
-}
+weapp_common::service_settings! {
+    env: "VIDEO",
+    // The original `port`; body-parser's default body limit, 100 kB.
+    http_server: { port: 9994, json_body_limit: 100 * 1024, shutdown_timeout_secs: 30 },
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 9994,
-            route_base_path: "/applet".into(),
-            mysql: MysqlSettings::default(),
-            page_size: 6,
-            comment: CommentSettings::default(),
-            rate_limit: RateLimitSettings::default(),
-            migrate_on_start: true,
-            json_body_limit: 100 * 1024,
-            workers: 0,
-            access_log: true,
-            shutdown_timeout_secs: 30,
-        }
+    /// Everything the video service reads from configuration: the listener keys every HTTP
+    /// service has (`host`, `port`, `route_base_path`, `json_body_limit`, `workers`,
+    /// `access_log`, `shutdown_timeout_secs`) and the service's own.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Settings {
+        /// The MySQL server, database and pool.
+        pub mysql: MysqlSettings,
+        /// Videos per `list` page (the original's constant 6).
+        pub page_size: u32 = 6,
+        /// Comment limits.
+        pub comment: CommentSettings,
+        /// Per-client limit on posting comments.
+        pub rate_limit: RateLimitSettings,
+        /// Apply pending migrations before serving (also `video migrate`).
+        pub migrate_on_start: bool = true,
     }
 }
 
@@ -197,37 +169,28 @@ impl RateLimitSettings {
 }
 
 impl Settings {
-    /// Load from defaults → optional file → `VIDEO_*` environment, then check the values.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] naming the offending key.
-    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
-        let settings: Self = Source::env("VIDEO").file(file).load()?;
-        settings.validate()
-    }
-
     /// Check the rules the types cannot express.
     ///
     /// # Errors
     /// [`ConfigError::Invalid`] naming the key.
     pub fn validate(self) -> Result<Self, ConfigError> {
-        let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
-        check_route_base_path(&self.route_base_path)?;
+        let invalid = ConfigError::invalid;
+        self.check_server()?;
         if self.page_size == 0 || self.page_size > 1000 {
-            return invalid("page_size", "must be between 1 and 1000".into());
+            return Err(invalid("page_size", "must be between 1 and 1000"));
         }
         let m = &self.mysql;
         if m.pool_max == 0 || m.pool_min > m.pool_max {
-            return invalid(
+            return Err(invalid(
                 "mysql.pool_max",
-                "must be at least 1 and not below mysql.pool_min".into(),
-            );
+                "must be at least 1 and not below mysql.pool_min",
+            ));
         }
         if m.timeout_secs == 0 {
-            return invalid("mysql.timeout_secs", "must be above 0".into());
+            return Err(invalid("mysql.timeout_secs", "must be above 0"));
         }
         if m.idle_timeout_secs == 0 {
-            return invalid("mysql.idle_timeout_secs", "must be above 0".into());
+            return Err(invalid("mysql.idle_timeout_secs", "must be above 0"));
         }
         let c = &self.comment;
         for (key, value, column) in [
@@ -248,18 +211,21 @@ impl Settings {
             ),
         ] {
             if value == 0 || value > column {
-                return invalid(key, format!("must be between 1 and {column} (the column)"));
+                return Err(invalid(
+                    key,
+                    &format!("must be between 1 and {column} (the column)"),
+                ));
             }
         }
         if c.list_max == 0 {
-            return invalid("comment.list_max", "must be above 0".into());
+            return Err(invalid("comment.list_max", "must be above 0"));
         }
         let r = &self.rate_limit;
         if r.enabled && (r.burst == 0 || r.per_minute == 0) {
-            return invalid(
+            return Err(invalid(
                 "rate_limit.burst",
-                "burst and per_minute must be above 0 when enabled".into(),
-            );
+                "burst and per_minute must be above 0 when enabled",
+            ));
         }
         Ok(self)
     }
@@ -269,17 +235,17 @@ impl Settings {
 mod tests {
     use super::*;
 
-    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Source::env("VIDEO")
-            .load_from::<Settings>(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))?
-            .validate()
-    }
-
     #[test]
     fn defaults_reproduce_the_original_config() -> Result<(), ConfigError> {
-        let settings = load(&[])?;
+        let settings = Settings::load_from(&[])?;
         assert_eq!(settings.port, 9994);
+        assert_eq!(settings.host, std::net::IpAddr::from([127, 0, 0, 1]));
         assert_eq!(settings.route_base_path, "/applet");
+        assert_eq!(settings.json_body_limit, 100 * 1024);
+        assert_eq!(settings.workers, 0);
+        assert!(settings.access_log);
+        assert_eq!(settings.shutdown_timeout_secs, 30);
+        assert!(settings.migrate_on_start);
         assert_eq!(settings.page_size, 6);
         assert_eq!(settings.mysql.database, "video");
         assert!(settings.rate_limit.quota().is_some());
@@ -288,12 +254,16 @@ mod tests {
 
     #[test]
     fn environment_sets_nested_keys() -> Result<(), ConfigError> {
-        let settings = load(&[
+        let settings = Settings::load_from(&[
             ("VIDEO_MYSQL__POOL_MAX", "3"),
             ("VIDEO_MYSQL__POOL_MIN", "1"),
             ("VIDEO_COMMENT__CONTENT_MAX_CHARS", "50"),
             ("VIDEO_RATE_LIMIT__ENABLED", "false"),
+            ("VIDEO_ACCESS_LOG", "false"),
+            ("VIDEO_PORT", "0"),
         ])?;
+        assert!(!settings.access_log);
+        assert_eq!(settings.port, 0);
         assert_eq!(settings.mysql.pool_max, 3);
         assert_eq!(settings.comment.content_max_chars, 50);
         assert!(settings.rate_limit.quota().is_none());
@@ -302,7 +272,7 @@ mod tests {
 
     #[test]
     fn limits_beyond_the_columns_are_refused_naming_the_key() {
-        let error = load(&[("VIDEO_COMMENT__NICK_MAX_CHARS", "101")])
+        let error = Settings::load_from(&[("VIDEO_COMMENT__NICK_MAX_CHARS", "101")])
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -311,13 +281,13 @@ mod tests {
 
     #[test]
     fn an_empty_pool_is_refused() {
-        assert!(load(&[("VIDEO_MYSQL__POOL_MAX", "0")]).is_err());
-        assert!(load(&[("VIDEO_PAGE_SIZE", "0")]).is_err());
+        assert!(Settings::load_from(&[("VIDEO_MYSQL__POOL_MAX", "0")]).is_err());
+        assert!(Settings::load_from(&[("VIDEO_PAGE_SIZE", "0")]).is_err());
     }
 
     #[test]
     fn the_password_is_not_in_debug_output() -> Result<(), ConfigError> {
-        let settings = load(&[("VIDEO_MYSQL__PASSWORD", "do-not-print-me-42")])?;
+        let settings = Settings::load_from(&[("VIDEO_MYSQL__PASSWORD", "do-not-print-me-42")])?;
         assert!(!format!("{settings:?}").contains("do-not-print-me-42"));
         Ok(())
     }

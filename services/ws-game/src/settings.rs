@@ -4,10 +4,10 @@
 //! Loaded by [`weapp_common::config::Source`] with prefix `WS_GAME`: `WS_GAME_PORT`,
 //! `WS_GAME_GAME__GAME_TIME_SECS`, `WS_GAME_LIMITS__MAX_CONNECTIONS`, …
 
-use std::{net::IpAddr, path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use serde::Deserialize;
-use weapp_common::config::{ConfigError, Source, check_route_base_path};
+use weapp_common::config::ConfigError;
 
 use crate::game::GameConfig;
 
@@ -15,40 +15,25 @@ use crate::game::GameConfig;
 pub const ORIGINAL_BOT_AVATAR: &str =
     "http://www.scoutiegirl.com/wp-content/uploads/2015/06/Blue-Robot.png";
 
-/// Everything ws-game reads from configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    /// Address to bind.
-    pub host: IpAddr,
-    /// TCP port (the original's `PORT`, 9595). `0` picks a free port (tests).
-    pub port: u16,
-    /// Route prefix (`/applet`); sockets live under `{route_base_path}/websocket/`.
-    pub route_base_path: String,
-    /// Engine.IO heartbeat announced in the open packet, in ms (engine.io default 25000).
-    pub ping_interval_ms: u64,
-    /// Engine.IO ping timeout, in ms (60000). A socket silent for interval + timeout is closed.
-    pub ping_timeout_ms: u64,
-    /// Game rules and timing.
-    pub game: GameSettings,
-    /// Connection limits.
-    pub limits: Limits,
-    /// Seconds to wait for sockets to close after SIGTERM/SIGINT.
-    pub shutdown_timeout_secs: u64,
-}
+weapp_common::service_settings! {
+    env: "WS_GAME",
+    // The original's `PORT`; sockets get 5 s to close at shutdown.
+    server: { port: 9595, shutdown_timeout_secs: 5 },
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 9595,
-            route_base_path: "/applet".into(),
-            ping_interval_ms: 25_000,
-            ping_timeout_ms: 60_000,
-            game: GameSettings::default(),
-            limits: Limits::default(),
-            shutdown_timeout_secs: 5,
-        }
+    /// Everything ws-game reads from configuration: the listener keys every service has
+    /// (`host`, `port`, `route_base_path`, `shutdown_timeout_secs`) and its own. Sockets live
+    /// under `{route_base_path}/websocket/`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Settings {
+        /// Engine.IO heartbeat announced in the open packet, in ms (engine.io default 25000).
+        pub ping_interval_ms: u64 = 25_000,
+        /// Engine.IO ping timeout, in ms (60000). A socket silent for interval + timeout is
+        /// closed.
+        pub ping_timeout_ms: u64 = 60_000,
+        /// Game rules and timing.
+        pub game: GameSettings,
+        /// Connection limits.
+        pub limits: Limits,
     }
 }
 
@@ -121,25 +106,13 @@ impl Default for Limits {
 }
 
 impl Settings {
-    /// Load from defaults → optional file → `WS_GAME_*` environment, then check the values.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] naming the offending key.
-    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
-        let settings: Self = Source::env("WS_GAME").file(file).load()?;
-        settings.validate()
-    }
-
     /// Check the rules the types cannot express.
     ///
     /// # Errors
     /// [`ConfigError::Invalid`] naming the key.
     pub fn validate(self) -> Result<Self, ConfigError> {
-        let invalid = |key, message: &str| ConfigError::Invalid {
-            key,
-            message: message.to_owned(),
-        };
-        check_route_base_path(&self.route_base_path)?;
+        let invalid = ConfigError::invalid;
+        self.check_server()?;
         if self.game.game_time_secs == 0 && self.game.game_time_ms == 0 {
             return Err(invalid("game.game_time_secs", "must be above 0"));
         }
@@ -219,16 +192,13 @@ impl Settings {
 mod tests {
     use super::*;
 
-    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Source::env("WS_GAME")
-            .load_from::<Settings>(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))?
-            .validate()
-    }
-
     #[test]
     fn defaults_are_the_originals() -> Result<(), ConfigError> {
-        let settings = load(&[])?;
+        let settings = Settings::load_from(&[])?;
         assert_eq!(settings.port, 9595);
+        assert_eq!(settings.host, std::net::IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(settings.route_base_path, "/applet");
+        assert_eq!(settings.shutdown_timeout_secs, 5);
         assert_eq!(settings.socket_io_prefix(), "/applet/websocket/socket.io/");
         assert_eq!(settings.idle_timeout(), Duration::from_secs(85));
         let game = settings.game_config();
@@ -242,7 +212,7 @@ mod tests {
 
     #[test]
     fn times_come_from_the_environment() -> Result<(), ConfigError> {
-        let settings = load(&[
+        let settings = Settings::load_from(&[
             ("WS_GAME_GAME__GAME_TIME_MS", "200"),
             ("WS_GAME_GAME__BOT_DELAY_MS", "50"),
         ])?;
@@ -254,12 +224,12 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let error = load(&[("WS_GAME_GAME__ROOM_CAPACITY", "1")])
+        let error = Settings::load_from(&[("WS_GAME_GAME__ROOM_CAPACITY", "1")])
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("game.room_capacity"), "{error}");
-        let error = load(&[("WS_GAME_LIMITS__MAX_CONNECTIONS", "lots")])
+        let error = Settings::load_from(&[("WS_GAME_LIMITS__MAX_CONNECTIONS", "lots")])
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
