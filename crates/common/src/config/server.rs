@@ -50,12 +50,12 @@ pub type AccessLog = fn() -> actix_web::middleware::Logger;
 /// defaults given, so a key left out of every layer takes its default. It also adds
 ///
 /// - `load(file: Option<PathBuf>) -> Result<Self, ConfigError>`: defaults → `file` (or
-///   `{PREFIX}_CONFIG`) → `{PREFIX}_*` environment, then the service's own
+///   `{PREFIX}_CONFIG`) → `{PREFIX}_*` environment, then `check_server` and the service's own
 ///   `fn validate(self) -> Result<Self, ConfigError>`, which the service writes;
 /// - `load_from(vars: &[(&str, &str)])`: the same with these pairs instead of the process
 ///   environment (tests);
-/// - `check_server(&self) -> Result<(), ConfigError>`: the shared keys' rules, for `validate`
-///   to call first.
+/// - `check_server(&self) -> Result<(), ConfigError>`: the shared keys' rules; `load` runs
+///   them, and `validate` should call it too, for settings built in code.
 ///
 /// ```
 /// use serde::Deserialize;
@@ -207,7 +207,7 @@ macro_rules! service_settings {
         impl $name {
             #[doc = concat!(
                 "Load from defaults → `file` (or the one `", $prefix, "_CONFIG` names) → `",
-                $prefix, "_*` environment, then check the values (`validate`)."
+                $prefix, "_*` environment, then check the values (`check_server`, then `validate`)."
             )]
             ///
             /// # Errors
@@ -215,7 +215,9 @@ macro_rules! service_settings {
             pub fn load(
                 file: ::std::option::Option<::std::path::PathBuf>,
             ) -> ::std::result::Result<Self, $crate::config::ConfigError> {
-                Self::validate($crate::config::Source::env($prefix).file(file).load()?)
+                let settings: Self = $crate::config::Source::env($prefix).file(file).load()?;
+                settings.check_server()?;
+                Self::validate(settings)
             }
 
             #[doc = concat!(
@@ -231,7 +233,9 @@ macro_rules! service_settings {
                 let vars = vars
                     .iter()
                     .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()));
-                Self::validate($crate::config::Source::env($prefix).load_from(vars)?)
+                let settings: Self = $crate::config::Source::env($prefix).load_from(vars)?;
+                settings.check_server()?;
+                Self::validate(settings)
             }
 
             /// Check the shared listener keys (`route_base_path`); `validate` calls it first.
