@@ -13,12 +13,14 @@
 use std::ops::RangeInclusive;
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 mod cos;
+mod fields;
 
 pub use cos::CosConfig;
 use cos::cos_config;
+use fields::{Fields, kind};
 
 /// The config file's name, looked up in the current directory when none is given (spec §5.1).
 pub const CONFIG_FILE: &str = "wecos.config.json";
@@ -298,104 +300,6 @@ fn clean(path: &Path) -> PathBuf {
 /// Values come from ranges far below `usize::MAX` on any supported target.
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
-}
-
-/// One level of the config object, with typed getters whose errors name the dotted key.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    /// `""` or `"cos."`.
-    prefix: &'static str,
-}
-
-impl<'a> Fields<'a> {
-    /// The value, `None` when absent or `null`.
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-
-    fn wrong(&self, key: &str, expected: &str, found: &Value) -> ConfigError {
-        let key = format!("{}{key}", self.prefix);
-        let found = match found {
-            Value::Number(_) | Value::Bool(_) if key != "cos.secret_key" => found.to_string(),
-            other => kind(other).to_owned(),
-        };
-        ConfigError::WrongType {
-            key,
-            expected: expected.to_owned(),
-            found,
-        }
-    }
-
-    fn str(&self, key: &str) -> Result<Option<&'a str>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.wrong(key, "a string", other)),
-        }
-    }
-
-    /// A string where `""` counts as not given.
-    fn non_empty_str(&self, key: &str) -> Result<Option<&'a str>, ConfigError> {
-        Ok(self.str(key)?.filter(|s| !s.is_empty()))
-    }
-
-    /// A required non-empty string; `dotted` is the key as reported.
-    fn required(&self, key: &str, dotted: &'static str) -> Result<&'a str, ConfigError> {
-        self.non_empty_str(key)?
-            .ok_or(ConfigError::MissingOption { key: dotted })
-    }
-
-    fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.wrong(key, "a boolean (true or false)", other)),
-        }
-    }
-
-    fn int(&self, key: &str, range: RangeInclusive<u64>) -> Result<Option<u64>, ConfigError> {
-        let Some(value) = self.get(key) else {
-            return Ok(None);
-        };
-        match value.as_u64() {
-            Some(n) if range.contains(&n) => Ok(Some(n)),
-            _ => {
-                let expected = format!("an integer from {} to {}", range.start(), range.end());
-                Err(self.wrong(key, &expected, value))
-            }
-        }
-    }
-
-    /// A string or an array of strings (the original wrapped a lone value in an array).
-    fn str_list(&self, key: &str) -> Result<Option<Vec<&'a str>>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) if !s.is_empty() => Ok(Some(vec![s.as_str()])),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Value::String(s) if !s.is_empty() => Ok(s.as_str()),
-                    other => Err(self.wrong(&format!("{key}[{i}]"), "a non-empty string", other)),
-                })
-                .collect::<Result<_, _>>()
-                .map(Some),
-            Some(other) => Err(self.wrong(key, "a non-empty string or an array of them", other)),
-        }
-    }
-}
-
-/// The JSON type of `value`, for messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(s) if s.is_empty() => "an empty string",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

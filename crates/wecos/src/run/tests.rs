@@ -1,5 +1,7 @@
 //! Unit tests of [`super`].
 
+use std::path::Path;
+
 use object_store::memory::InMemory;
 
 use super::*;
