@@ -7,6 +7,7 @@
 //! finish (`settings.shutdown_timeout_secs`).
 
 pub mod image;
+pub mod index;
 pub mod keys;
 pub mod routes;
 pub mod settings;

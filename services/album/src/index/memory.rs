@@ -1,0 +1,204 @@
+//! [`MemoryIndex`]: the index in this process — ordered sets behind one mutex, never held
+//! across an await. For a single instance: another instance would not see its uploads until
+//! its next reconciliation.
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use tokio::time::Instant;
+
+use super::{Cursor, Entry, IndexError, Ticket};
+
+#[derive(Debug, Default)]
+struct State {
+    entries: HashMap<String, Entry>,
+    /// `(ms, key)` ascending; pages read it backwards.
+    order: BTreeSet<(i64, String)>,
+    by_owner: HashMap<String, BTreeSet<(i64, String)>>,
+    built: bool,
+    tickets: HashMap<String, Ticket>,
+    /// `(next_check_ms, key)` of the scheduled tickets.
+    schedule: BTreeSet<(i64, String)>,
+    /// One-time ids and when they may be forgotten.
+    once: HashMap<String, Instant>,
+}
+
+/// The index in process memory. Cheap to clone (shared state).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryIndex {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryIndex {
+    /// An empty, unbuilt index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the sets half-updated in a way later
+        // calls would trip on (each update is a few set operations), so carry on.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) async fn add(&self, entry: &Entry) -> Result<(), IndexError> {
+        let mut state = self.state();
+        state.unlist(&entry.key);
+        state.order.insert((entry.ms, entry.key.clone()));
+        if let Some(owner) = &entry.owner {
+            state
+                .by_owner
+                .entry(owner.clone())
+                .or_default()
+                .insert((entry.ms, entry.key.clone()));
+        }
+        state.entries.insert(entry.key.clone(), entry.clone());
+        Ok(())
+    }
+
+    pub(super) async fn remove(&self, key: &str) -> Result<(), IndexError> {
+        self.state().unlist(key);
+        Ok(())
+    }
+
+    pub(super) async fn get(&self, key: &str) -> Result<Option<Entry>, IndexError> {
+        Ok(self.state().entries.get(key).cloned())
+    }
+
+    pub(super) async fn page(
+        &self,
+        owner: Option<&str>,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<String>, IndexError> {
+        let state = self.state();
+        let empty = BTreeSet::new();
+        let set = match owner {
+            Some(owner) => state.by_owner.get(owner).unwrap_or(&empty),
+            None => &state.order,
+        };
+        let keys = match after {
+            None => set
+                .iter()
+                .rev()
+                .take(limit)
+                .map(|(_, key)| key.clone())
+                .collect(),
+            Some(cursor) => set
+                .range(..(cursor.ms, cursor.key.clone()))
+                .rev()
+                .take(limit)
+                .map(|(_, key)| key.clone())
+                .collect(),
+        };
+        Ok(keys)
+    }
+
+    pub(super) async fn all(&self) -> Result<Vec<Entry>, IndexError> {
+        Ok(self.state().entries.values().cloned().collect())
+    }
+
+    pub(super) async fn is_built(&self) -> Result<bool, IndexError> {
+        Ok(self.state().built)
+    }
+
+    pub(super) async fn mark_built(&self) -> Result<(), IndexError> {
+        self.state().built = true;
+        Ok(())
+    }
+
+    pub(super) async fn lock_rebuild(&self, _ttl: Duration) -> Result<bool, IndexError> {
+        Ok(true)
+    }
+
+    pub(super) async fn save_ticket(&self, ticket: &Ticket) -> Result<(), IndexError> {
+        let mut state = self.state();
+        state.unschedule(&ticket.key);
+        state
+            .schedule
+            .insert((ticket.next_check_ms, ticket.key.clone()));
+        state.tickets.insert(ticket.key.clone(), ticket.clone());
+        Ok(())
+    }
+
+    pub(super) async fn ticket(&self, key: &str) -> Result<Option<Ticket>, IndexError> {
+        Ok(self.state().tickets.get(key).cloned())
+    }
+
+    pub(super) async fn claim_due(
+        &self,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Ticket>, IndexError> {
+        let mut state = self.state();
+        let due: Vec<(i64, String)> = state
+            .schedule
+            .range(..=(now_ms, String::from(char::MAX)))
+            .take(limit)
+            .cloned()
+            .collect();
+        let mut claimed = Vec::with_capacity(due.len());
+        for item in due {
+            state.schedule.remove(&item);
+            if let Some(ticket) = state.tickets.get(&item.1) {
+                claimed.push(ticket.clone());
+            }
+        }
+        Ok(claimed)
+    }
+
+    pub(super) async fn has_due(&self, now_ms: i64) -> Result<bool, IndexError> {
+        Ok(self
+            .state()
+            .schedule
+            .first()
+            .is_some_and(|(at, _)| *at <= now_ms))
+    }
+
+    pub(super) async fn drop_ticket(&self, key: &str) -> Result<(), IndexError> {
+        let mut state = self.state();
+        state.unschedule(key);
+        state.tickets.remove(key);
+        Ok(())
+    }
+
+    pub(super) async fn use_once(&self, id: &str, ttl: Duration) -> Result<bool, IndexError> {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.once.retain(|_, until| *until > now);
+        if state.once.contains_key(id) {
+            return Ok(false);
+        }
+        state.once.insert(id.to_owned(), now + ttl);
+        Ok(true)
+    }
+}
+
+impl State {
+    fn unlist(&mut self, key: &str) {
+        if let Some(old) = self.entries.remove(key) {
+            let item = (old.ms, old.key);
+            self.order.remove(&item);
+            if let Some(owner) = old.owner
+                && let Some(set) = self.by_owner.get_mut(&owner)
+            {
+                set.remove(&item);
+                if set.is_empty() {
+                    self.by_owner.remove(&owner);
+                }
+            }
+        }
+    }
+
+    fn unschedule(&mut self, key: &str) {
+        if let Some(ticket) = self.tickets.get(key) {
+            let item = (ticket.next_check_ms, ticket.key.clone());
+            self.schedule.remove(&item);
+        }
+    }
+}

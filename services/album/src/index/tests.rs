@@ -1,0 +1,182 @@
+//! The same behaviour on both index stores: the memory one, and the Redis one on the stack's
+//! real Redis (`WEAPP_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`) under a namespace of
+//! its own, purged afterwards.
+
+use std::time::Duration;
+
+use rand::{Rng, distr::Alphanumeric};
+
+use super::*;
+use crate::image::ImageKind;
+
+fn entry(key: &str, ms: i64, owner: Option<&str>) -> Entry {
+    Entry {
+        key: key.to_owned(),
+        ms,
+        owner: owner.map(str::to_owned),
+    }
+}
+
+fn redis_index() -> RedisIndex {
+    let url = std::env::var("WEAPP_TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
+    let name: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(10)
+        .map(char::from)
+        .collect();
+    RedisIndex::new(
+        &url,
+        format!("weapp-album-test:{name}/t/"),
+        Duration::from_secs(2),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Run `check` on a memory index and on a Redis index.
+async fn on_both<F, Fut>(check: F)
+where
+    F: Fn(Index) -> Fut,
+    Fut: std::future::Future<Output = Result<(), IndexError>>,
+{
+    check(Index::Memory(MemoryIndex::new()))
+        .await
+        .unwrap_or_else(|e| panic!("memory: {e}"));
+    let redis = redis_index();
+    let result = check(Index::Redis(redis.clone())).await;
+    redis.purge().await.unwrap_or_else(|e| panic!("purge: {e}"));
+    result.unwrap_or_else(|e| panic!("redis: {e}"));
+}
+
+#[tokio::test]
+async fn pages_are_newest_first_and_continue_after_a_cursor() {
+    on_both(|index| async move {
+        for (key, ms) in [("a", 10), ("b", 30), ("c", 20), ("d", 30), ("e", 5)] {
+            index.add(&entry(key, ms, None)).await?;
+        }
+        assert_eq!(index.page(None, None, 3).await?, ["d", "b", "c"]);
+        let cursor = Cursor {
+            ms: 30,
+            key: "d".into(),
+        };
+        assert_eq!(index.page(None, Some(&cursor), 2).await?, ["b", "c"]);
+        let cursor = Cursor {
+            ms: 20,
+            key: "c".into(),
+        };
+        assert_eq!(index.page(None, Some(&cursor), 10).await?, ["a", "e"]);
+        // A cursor on a photo deleted since still continues in order.
+        index.remove("c").await?;
+        assert_eq!(index.page(None, Some(&cursor), 10).await?, ["a", "e"]);
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn owners_have_pages_of_their_own_and_moves_follow_the_owner() {
+    on_both(|index| async move {
+        index.add(&entry("a", 1, Some("o_alice"))).await?;
+        index.add(&entry("b", 2, Some("o_bob"))).await?;
+        index.add(&entry("c", 3, Some("o_alice"))).await?;
+        index.add(&entry("d", 4, None)).await?;
+        assert_eq!(index.page(Some("o_alice"), None, 10).await?, ["c", "a"]);
+        assert_eq!(index.page(Some("o_bob"), None, 10).await?, ["b"]);
+        assert_eq!(
+            index.page(Some("o_carol"), None, 10).await?,
+            Vec::<String>::new()
+        );
+        index.add(&entry("a", 1, Some("o_bob"))).await?;
+        assert_eq!(index.page(Some("o_alice"), None, 10).await?, ["c"]);
+        assert_eq!(index.page(Some("o_bob"), None, 10).await?, ["b", "a"]);
+        assert_eq!(index.get("a").await?, Some(entry("a", 1, Some("o_bob"))));
+        assert_eq!(index.get("d").await?, Some(entry("d", 4, None)));
+        index.remove("a").await?;
+        assert_eq!(index.get("a").await?, None);
+        assert_eq!(index.page(Some("o_bob"), None, 10).await?, ["b"]);
+        assert_eq!(index.page(None, None, 10).await?, ["d", "c", "b"]);
+        let mut all = index.all().await?;
+        all.sort_by(|x, y| x.key.cmp(&y.key));
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[1], entry("c", 3, Some("o_alice")));
+        Ok(())
+    })
+    .await;
+}
+
+fn ticket(key: &str, next_check_ms: i64) -> Ticket {
+    Ticket {
+        key: key.to_owned(),
+        kind: ImageKind::Jpeg,
+        owner: None,
+        max_size: 10,
+        issued_ms: 0,
+        expires_ms: 100,
+        next_check_ms,
+        state: TicketState::Pending,
+    }
+}
+
+#[tokio::test]
+async fn due_tickets_are_claimed_once() {
+    on_both(|index| async move {
+        index.save_ticket(&ticket("t1", 10)).await?;
+        index.save_ticket(&ticket("t2", 20)).await?;
+        index.save_ticket(&ticket("t3", 30)).await?;
+        assert!(!index.has_due(5).await?);
+        assert!(index.has_due(20).await?);
+        let claimed = index.claim_due(20, 10).await?;
+        let keys: Vec<_> = claimed.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(keys, ["t1", "t2"]);
+        assert!(index.claim_due(20, 10).await?.is_empty(), "claimed once");
+        // The record stays readable until dropped; rescheduling makes it due again.
+        assert_eq!(index.ticket("t1").await?, Some(ticket("t1", 10)));
+        index.save_ticket(&ticket("t1", 25)).await?;
+        assert_eq!(index.claim_due(25, 10).await?.len(), 1);
+        index.drop_ticket("t3").await?;
+        assert_eq!(index.ticket("t3").await?, None);
+        assert!(index.claim_due(1000, 10).await?.is_empty());
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_time_ids_are_accepted_once_and_built_is_remembered() {
+    on_both(|index| async move {
+        assert!(index.use_once("sig-1", Duration::from_secs(60)).await?);
+        assert!(!index.use_once("sig-1", Duration::from_secs(60)).await?);
+        assert!(index.use_once("sig-2", Duration::from_secs(60)).await?);
+        assert!(!index.is_built().await?);
+        index.mark_built().await?;
+        assert!(index.is_built().await?);
+        assert!(index.lock_rebuild(Duration::from_secs(5)).await?);
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn redis_rebuild_lock_is_exclusive() {
+    let redis = redis_index();
+    let index = Index::Redis(redis.clone());
+    let first = index.lock_rebuild(Duration::from_secs(5)).await;
+    let second = index.lock_rebuild(Duration::from_secs(5)).await;
+    redis.purge().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(first.unwrap_or_else(|e| panic!("{e}")));
+    assert!(!second.unwrap_or_else(|e| panic!("{e}")));
+}
+
+#[test]
+fn key_time_reads_the_original_key_form() {
+    assert_eq!(
+        key_time("photos/1700000000123-abc.jpg"),
+        Some(1_700_000_000_123)
+    );
+    assert_eq!(key_time("1700000000123-x.png"), Some(1_700_000_000_123));
+    assert_eq!(key_time("cat.png"), None);
+    assert_eq!(key_time("a-b.png"), None);
+    assert_eq!(key_time("-b.png"), None);
+}
