@@ -13,6 +13,8 @@
 
 use std::time::Duration;
 
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use weapp_common::config::Secret;
 
@@ -62,6 +64,27 @@ impl Default for RedisConfig {
 }
 
 impl RedisConfig {
+    /// `url`, or a `redis://` URL built from `host`, `port`, `password` and `db`. A secret
+    /// (it may carry the password): never log it.
+    pub fn connection_url(&self) -> String {
+        let url = self.url.expose_secret();
+        if !url.is_empty() {
+            return url.to_owned();
+        }
+        let password = self.password.expose_secret();
+        let auth = if password.is_empty() {
+            String::new()
+        } else {
+            format!(":{}@", utf8_percent_encode(password, NON_ALPHANUMERIC))
+        };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("redis://{auth}{host}:{}/{}", self.port, self.db)
+    }
+
     /// [`RedisConfig::timeout_ms`] as a duration.
     pub fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms)

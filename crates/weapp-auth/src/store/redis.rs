@@ -35,8 +35,6 @@ use deadpool_redis::redis::{
     self, AsyncConnectionConfig, Cmd, FromRedisValue, RedisError, Script, ScriptInvocation,
     aio::MultiplexedConnection,
 };
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use secrecy::ExposeSecret;
 use thread_local::ThreadLocal;
 use tokio::runtime::{self, Handle};
 
@@ -150,7 +148,7 @@ impl RedisStore {
         let connection = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let server = redis::IntoConnectionInfo::into_connection_info(connection_url(redis))
+        let server = redis::IntoConnectionInfo::into_connection_info(redis.connection_url())
             .map_err(|error| StoreBuildError(error.to_string()))?;
         Ok(Self {
             pools: ThreadLocal::new(),
@@ -238,26 +236,6 @@ fn settle<T>(broken: &AtomicBool, result: Result<T, RedisError>) -> Result<T, St
         }
         StoreError(error.to_string())
     })
-}
-
-/// `redis.url`, or one built from host, port, password and db.
-fn connection_url(redis: &RedisConfig) -> String {
-    let url = redis.url.expose_secret();
-    if !url.is_empty() {
-        return url.to_owned();
-    }
-    let password = redis.password.expose_secret();
-    let auth = if password.is_empty() {
-        String::new()
-    } else {
-        format!(":{}@", utf8_percent_encode(password, NON_ALPHANUMERIC))
-    };
-    let host = if redis.host.contains(':') {
-        format!("[{}]", redis.host)
-    } else {
-        redis.host.clone()
-    };
-    format!("redis://{auth}{host}:{}/{}", redis.port, redis.db)
 }
 
 impl SessionStore for RedisStore {
@@ -348,15 +326,15 @@ mod tests {
     #[test]
     fn url_is_built_from_the_original_keys() {
         let mut config = RedisConfig::default();
-        assert_eq!(connection_url(&config), "redis://127.0.0.1:6379/0");
+        assert_eq!(config.connection_url(), "redis://127.0.0.1:6379/0");
         config.password = Secret::from("p@ss word");
         config.db = 3;
         config.host = "::1".into();
         assert_eq!(
-            connection_url(&config),
+            config.connection_url(),
             "redis://:p%40ss%20word@[::1]:6379/3"
         );
         config.url = Secret::from("redis://elsewhere:7000/1");
-        assert_eq!(connection_url(&config), "redis://elsewhere:7000/1");
+        assert_eq!(config.connection_url(), "redis://elsewhere:7000/1");
     }
 }

@@ -3,6 +3,7 @@
 
 mod check;
 mod extractors;
+mod identify;
 mod modern;
 
 use std::{sync::Arc, time::Duration};
