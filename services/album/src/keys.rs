@@ -99,6 +99,8 @@ impl Folder {
         filepath: &str,
         url_path_prefix: &str,
     ) -> Result<String, FilepathError> {
+        // A signed URL's query (private buckets) or a fragment is not part of the path.
+        let filepath = filepath.split(['?', '#']).next().unwrap_or_default();
         let decoded = decode_uri_component(filepath)?;
         let prefix = url_path_prefix.trim_end_matches('/');
         let path = match decoded.strip_prefix(prefix) {
@@ -108,6 +110,32 @@ impl Folder {
         let key = path.strip_prefix('/').ok_or(FilepathError::Forbidden)?;
         if self.contains(key) {
             Ok(key.to_owned())
+        } else {
+            Err(FilepathError::Forbidden)
+        }
+    }
+}
+
+impl Folder {
+    /// The object key named by `reference`: an image URL as `/list` gives it (public or
+    /// signed), the URL path the original client sends to delete, or a bare key.
+    ///
+    /// # Errors
+    /// As [`Folder::key_from_filepath`].
+    pub fn key_from_reference(
+        &self,
+        reference: &str,
+        url_path_prefix: &str,
+    ) -> Result<String, FilepathError> {
+        if let Some((_, rest)) = reference.split_once("://") {
+            let path = rest.find('/').map_or("/", |at| &rest[at..]);
+            return self.key_from_filepath(path, url_path_prefix);
+        }
+        if reference.starts_with('/') {
+            return self.key_from_filepath(reference, url_path_prefix);
+        }
+        if self.contains(reference) {
+            Ok(reference.to_owned())
         } else {
             Err(FilepathError::Forbidden)
         }
@@ -208,6 +236,40 @@ mod tests {
                 "{filepath:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_signed_urls_query_is_not_part_of_the_filepath() {
+        let folder = Folder::new("/");
+        assert_eq!(
+            folder.key_from_filepath("/album/1-a.jpg?X-Amz-Signature=ab%2F", "/album/"),
+            Ok("1-a.jpg".to_owned())
+        );
+    }
+
+    #[test]
+    fn references_may_be_urls_paths_or_keys() {
+        let folder = Folder::new("/photos/");
+        for reference in [
+            "http://127.0.0.1:8333/album/photos/1-a.jpg",
+            "https://h/album/photos/1-a.jpg?q-signature=x",
+            "/album/photos/1-a.jpg",
+            "photos/1-a.jpg",
+        ] {
+            assert_eq!(
+                folder.key_from_reference(reference, "/album/"),
+                Ok("photos/1-a.jpg".to_owned()),
+                "{reference}"
+            );
+        }
+        assert_eq!(
+            folder.key_from_reference("other/1-a.jpg", "/album/"),
+            Err(FilepathError::Forbidden)
+        );
+        assert_eq!(
+            folder.key_from_reference("http://h", "/album/"),
+            Err(FilepathError::Forbidden)
+        );
     }
 
     #[test]

@@ -145,6 +145,14 @@ impl Index {
         delegate!(self, index => index.lock_rebuild(ttl))
     }
 
+    /// Free the reconciliation lock.
+    ///
+    /// # Errors
+    /// [`IndexError`] when the store does not answer.
+    pub async fn unlock_rebuild(&self) -> Result<(), IndexError> {
+        delegate!(self, index => index.unlock_rebuild())
+    }
+
     /// Store `ticket` and schedule its next check at `ticket.next_check_ms`.
     ///
     /// # Errors

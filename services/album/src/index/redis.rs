@@ -227,6 +227,13 @@ impl RedisIndex {
         set_nx(&mut self.conn(), &self.key("rebuild"), ttl).await
     }
 
+    pub(super) async fn unlock_rebuild(&self) -> Result<(), IndexError> {
+        self.conn()
+            .del(self.key("rebuild"))
+            .await
+            .map_err(failed)
+    }
+
     pub(super) async fn save_ticket(&self, ticket: &Ticket) -> Result<(), IndexError> {
         let last_check_ms = ticket.next_check_ms.max(ticket.expires_ms);
         let lives =

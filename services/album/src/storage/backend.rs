@@ -10,30 +10,21 @@ use weapp_common::{
     s3::{ClientSettings, S3Bucket},
 };
 
-use super::direct::DirectSigner;
-use crate::settings::{Backend, Settings};
+use super::signer::{MacKey, Signer, StoreSigner, form::S3Post};
+use crate::settings::{Backend, Settings, bucket_name};
 
 /// What [`build`] returns.
 pub(super) struct Built {
     pub store: Arc<dyn ObjectStore>,
     /// The public URL prefix of the bucket, when the backend has one.
     pub public_prefix: Option<String>,
-    pub content_type_attribute: bool,
-    pub signer: DirectSigner,
-}
-
-/// The XML API bucket name: `{bucket}-{app_id}` when an APPID is configured and the bucket
-/// does not already end with it (COS v5 names buckets `name-appid`).
-fn bucket_name(settings: &Settings) -> String {
-    let (bucket, app_id) = (&settings.cos.bucket, &settings.cos.app_id);
-    if app_id.is_empty() || bucket.ends_with(&format!("-{app_id}")) {
-        bucket.clone()
-    } else {
-        format!("{bucket}-{app_id}")
-    }
+    /// Whether the store keeps `Content-Type` and user metadata.
+    pub attributes: bool,
+    pub signer: Signer,
 }
 
 pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
+    let mac = MacKey::from_config(&settings.upload.signing_key);
     match settings.storage.backend {
         Backend::Local => {
             let dir = &settings.storage.data_dir;
@@ -45,25 +36,25 @@ pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
             Ok(Built {
                 store: Arc::new(store),
                 public_prefix: None,
-                content_type_attribute: false,
-                signer: DirectSigner::album(&settings.upload.signing_key),
+                attributes: false,
+                signer: Signer::new(StoreSigner::Album, mac),
             })
         }
         Backend::Memory => Ok(Built {
             store: Arc::new(InMemory::new()),
             public_prefix: None,
-            content_type_attribute: true,
-            signer: DirectSigner::album(&settings.upload.signing_key),
+            attributes: true,
+            signer: Signer::new(StoreSigner::Album, mac),
         }),
-        Backend::S3 | Backend::Cos => build_s3(settings),
+        Backend::S3 | Backend::Cos => build_s3(settings, mac),
     }
 }
 
-fn build_s3(settings: &Settings) -> anyhow::Result<Built> {
+fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
     let cos = settings.storage.backend == Backend::Cos;
     let bucket = S3Bucket::new(
         Some(&settings.storage.endpoint),
-        &bucket_name(settings),
+        &bucket_name(&settings.cos),
         v5_region(&settings.cos.region),
         settings.storage.path_style,
     )
@@ -78,25 +69,34 @@ fn build_s3(settings: &Settings) -> anyhow::Result<Built> {
         .context("configuring the S3 client")?;
     let s3 = Arc::new(s3);
 
-    let signer = if cos {
+    let store_signer = if cos {
         let credentials = Credentials::new(
             settings.cos.secret_id.clone(),
             settings.cos.secret_key.clone(),
         );
         let endpoint = Endpoint::parse(&bucket.virtual_hosted_url())
             .context("COS endpoint for direct uploads")?;
-        DirectSigner::Cos {
+        StoreSigner::Cos {
             credentials,
             endpoint,
         }
     } else {
-        DirectSigner::S3(Arc::clone(&s3))
+        StoreSigner::S3 {
+            store: Arc::clone(&s3),
+            post: S3Post {
+                url: bucket.base_url(),
+                bucket: bucket.bucket().to_owned(),
+                region: v5_region(&settings.cos.region).to_owned(),
+                access_key_id: settings.cos.secret_id.clone(),
+                secret_access_key: settings.cos.secret_key.clone(),
+            },
+        }
     };
     Ok(Built {
         store: s3,
         public_prefix: Some(format!("{}/", bucket.base_url())),
-        content_type_attribute: true,
-        signer,
+        attributes: true,
+        signer: Signer::new(store_signer, mac),
     })
 }
 
@@ -111,15 +111,4 @@ mod tests {
         assert_eq!(v5_region("ap-shanghai"), "ap-shanghai");
     }
 
-    #[test]
-    fn bucket_gets_the_appid_suffix_once() {
-        let mut settings = Settings::default();
-        settings.cos.bucket = "album".into();
-        settings.cos.app_id = "1250000000".into();
-        assert_eq!(bucket_name(&settings), "album-1250000000");
-        settings.cos.bucket = "album-1250000000".into();
-        assert_eq!(bucket_name(&settings), "album-1250000000");
-        settings.cos.app_id = String::new();
-        assert_eq!(bucket_name(&settings), "album-1250000000");
-    }
 }

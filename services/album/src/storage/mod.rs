@@ -1,74 +1,74 @@
 //! Where the photos live: one [`object_store::ObjectStore`] (S3/COS, local filesystem or memory)
-//! plus the folder, the public URL prefix of images, and the direct-upload signer.
+//! plus the folder, the image URLs (public, or signed for a private bucket), the owners of
+//! objects and the signer of direct uploads.
 //!
 //! The album's routes speak only to [`Storage`]; which backend sits behind it is configuration
 //! (`storage.backend`, [`crate::settings::Backend`]).
 
 mod backend;
-pub mod direct;
+mod owner;
+pub mod signer;
+mod urls;
 pub mod writer;
 
 use std::{sync::Arc, time::SystemTime};
 
 use futures_util::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt, path::Path};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, path::Path};
 
-use crate::{image::ImageKind, keys::Folder, settings::Settings};
+use crate::{
+    image::{ImageKind, SNIFF_LEN},
+    keys::Folder,
+    settings::Settings,
+};
 
-pub use direct::{DirectSigner, DirectUpload};
-
-/// Characters escaped in the path of an image URL: everything but RFC 3986 unreserved
-/// characters; `/` between segments is kept by encoding segment by segment.
-const URL_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Where a client reaches the album, for the URLs of files the album serves itself.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    /// `http` or `https`, as the client used (nginx sets `X-Forwarded-Proto`).
-    pub scheme: String,
-    /// `host[:port]` as the client used (nginx passes `Host`).
-    pub host: String,
-}
-
-/// The public URL prefix of images (the original `cosDomain`).
-#[derive(Debug, Clone)]
-pub enum PublicBase {
-    /// A fixed prefix ending in `/`: the COS/CDN domain or the S3 bucket URL.
-    Fixed(String),
-    /// The album serves the files itself under `{route_base_path}/album/files/`; the host is the
-    /// one the client used.
-    Served {
-        /// `{route_base_path}/album/files/`.
-        path: String,
-    },
-}
+pub use signer::{FormTicket, Grant, MacKey, PutTicket, Signer};
+pub use urls::{Origin, PublicBase};
+pub use writer::{WriteError, WriteOptions};
 
 /// The album's object storage.
 #[derive(Debug, Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     folder: Folder,
-    public: PublicBase,
-    /// S3-like stores keep the `Content-Type` of each object; the local filesystem cannot.
-    content_type_attribute: bool,
+    urls: urls::Urls,
+    /// S3-like stores keep each object's `Content-Type` and user metadata; the local
+    /// filesystem cannot, so owners go to side records ([`owner`]).
+    attributes: bool,
     max_file_size: u64,
     multipart_threshold: u64,
 }
 
+/// What the store knows of one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// Size in bytes.
+    pub size: u64,
+    /// The store's ETag, if it gives one.
+    pub etag: Option<String>,
+    /// Last modification, ms since the epoch.
+    pub ms: i64,
+}
+
+impl From<&ObjectMeta> for Head {
+    fn from(meta: &ObjectMeta) -> Self {
+        Self {
+            size: meta.size,
+            etag: meta.e_tag.clone(),
+            ms: meta.last_modified.timestamp_millis(),
+        }
+    }
+}
+
 impl Storage {
-    /// Build the configured backend and its direct-upload signer.
+    /// Build the configured backend and its signer.
     ///
     /// # Errors
     /// When the backend cannot be built (bad endpoint URL, data directory not creatable).
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<(Self, DirectSigner)> {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let built = backend::build(settings)?;
         let public = if !settings.cos.domain.is_empty() {
-            PublicBase::Fixed(with_trailing_slash(&settings.cos.domain))
+            PublicBase::Fixed(urls::with_trailing_slash(&settings.cos.domain))
         } else if let Some(prefix) = built.public_prefix {
             PublicBase::Fixed(prefix)
         } else {
@@ -76,15 +76,20 @@ impl Storage {
                 path: format!("{}/album/files/", settings.route_base_path),
             }
         };
-        let storage = Self {
+        Ok(Self {
             store: built.store,
             folder: Folder::new(&settings.cos.folder),
-            public,
-            content_type_attribute: built.content_type_attribute,
+            urls: urls::Urls {
+                public,
+                served_path: format!("{}/album/files/", settings.route_base_path),
+                signer: built.signer,
+                public_read: settings.storage.public_read,
+                expires_in: settings.list.url_expires_secs,
+            },
+            attributes: built.attributes,
             max_file_size: settings.upload.max_file_size,
             multipart_threshold: settings.upload.multipart_threshold,
-        };
-        Ok((storage, built.signer))
+        })
     }
 
     /// The upload folder.
@@ -92,9 +97,14 @@ impl Storage {
         &self.folder
     }
 
+    /// The signer of direct uploads and private URLs.
+    pub fn signer(&self) -> &Signer {
+        &self.urls.signer
+    }
+
     /// Whether the album must serve the files itself (no public URL prefix configured or known).
     pub fn serves_files(&self) -> bool {
-        matches!(self.public, PublicBase::Served { .. })
+        matches!(self.urls.public, PublicBase::Served { .. })
     }
 
     /// Largest accepted image in bytes.
@@ -102,69 +112,88 @@ impl Storage {
         self.max_file_size
     }
 
-    /// The public URL of `key` (the original `cosDomain + key`, with each path segment
-    /// percent-encoded so keys with spaces or Chinese characters make valid URLs).
-    pub fn image_url(&self, key: &str, origin: &Origin) -> String {
-        let encoded = key
-            .split('/')
-            .map(|segment| utf8_percent_encode(segment, URL_SEGMENT).to_string())
-            .collect::<Vec<_>>()
-            .join("/");
-        match &self.public {
-            PublicBase::Fixed(prefix) => format!("{prefix}{encoded}"),
-            PublicBase::Served { path } => {
-                format!("{}://{}{path}{encoded}", origin.scheme, origin.host)
-            }
-        }
+    /// The URL a client reads `key` at: the original `cosDomain + key` (each path segment
+    /// percent-encoded), or a signed `GET` URL valid `list.url_expires_secs` for a private
+    /// bucket.
+    ///
+    /// # Errors
+    /// When the store's signer fails (private buckets only).
+    pub async fn image_url(&self, key: &str, origin: &Origin) -> anyhow::Result<String> {
+        self.urls.image_url(key, origin, SystemTime::now()).await
+    }
+
+    /// The album's own URL of `key` (`{origin}{base}/album/files/{key}`).
+    pub fn served_url(&self, key: &str, origin: &Origin) -> String {
+        self.urls.served_url(key, origin)
+    }
+
+    /// The album's own form target (`{origin}{base}/album/files`).
+    pub fn served_form_url(&self, origin: &Origin) -> String {
+        self.urls.served_form_url(origin)
     }
 
     /// The path part of the public URL prefix (`/album/` for a path-style bucket URL), which
     /// the original client leaves in the `filepath` it sends to delete.
     pub fn url_path_prefix(&self) -> String {
-        match &self.public {
-            PublicBase::Fixed(prefix) => url::Url::parse(prefix)
-                .map(|url| url.path().to_owned())
-                .unwrap_or_default(),
-            PublicBase::Served { path } => path.clone(),
-        }
+        self.urls.url_path_prefix()
     }
 
-    /// Keys of the images (`.jpg`/`.png`) directly inside the folder, newest first, at most
-    /// `max_keys` of them. Newest = latest modification, ties broken by key (keys start with
-    /// the upload time in ms), since the original client prepends uploads (§1.2).
+    /// Every image (`.jpg`/`.png`) directly inside the folder, with its time — a full
+    /// listing, for building and reconciling the index ([`crate::verify`]).
     ///
     /// # Errors
     /// The store's error.
-    pub async fn list_newest(&self, max_keys: usize) -> object_store::Result<Vec<String>> {
+    pub async fn list_images(&self) -> object_store::Result<Vec<(String, Head)>> {
         let prefix = Path::from(self.folder.prefix().trim_end_matches('/'));
         let prefix = (!self.folder.prefix().is_empty()).then_some(&prefix);
         let listing = self.store.list_with_delimiter(prefix).await?;
-        // (milliseconds since the epoch, key)
-        let mut images: Vec<(i64, String)> = listing
+        Ok(listing
             .objects
-            .into_iter()
+            .iter()
             .filter(|meta| ImageKind::from_key(meta.location.as_ref()).is_some())
-            .map(|meta| {
-                (
-                    meta.last_modified.timestamp_millis(),
-                    meta.location.to_string(),
-                )
-            })
-            .collect();
-        images.sort_unstable_by(|a, b| b.cmp(a));
-        images.truncate(max_keys);
-        Ok(images.into_iter().map(|(_, key)| key).collect())
+            .map(|meta| (meta.location.to_string(), Head::from(meta)))
+            .collect())
     }
 
-    /// Delete `key`; deleting a missing key succeeds, as on COS (§1.2).
+    /// Size, ETag and time of `key`; `None` when it does not exist.
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn head(&self, key: &str) -> object_store::Result<Option<Head>> {
+        match self.store.head(&Path::parse(key)?).await {
+            Ok(meta) => Ok(Some(Head::from(&meta))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The image kind of `key`'s first bytes (at most [`SNIFF_LEN`] are read); `None` when
+    /// they are neither JPEG nor PNG, or the object is gone.
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn sniff(&self, key: &str) -> object_store::Result<Option<ImageKind>> {
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(0..SNIFF_LEN as u64)),
+            ..GetOptions::default()
+        };
+        match self.store.get_opts(&Path::parse(key)?, options).await {
+            Ok(result) => Ok(ImageKind::sniff(&result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Delete `key` and its owner record; deleting a missing key succeeds, as on COS (§1.2).
     ///
     /// # Errors
     /// The store's error, or an invalid key.
     pub async fn delete(&self, key: &str) -> object_store::Result<()> {
         match self.store.delete(&Path::parse(key)?).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(error) => Err(error),
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(error) => return Err(error),
         }
+        owner::forget(self, key).await
     }
 
     /// Read `key` for serving.
@@ -193,6 +222,24 @@ impl Storage {
         self.folder.new_key(kind, SystemTime::now())
     }
 
+    /// The recorded owner of `key` (object metadata, or the side record of a store without
+    /// metadata); `None` when there is none or the object is gone.
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn owner_of(&self, key: &str) -> object_store::Result<Option<String>> {
+        owner::read(self, key).await
+    }
+
+    /// Put `bytes` under `key` as a client talking to the store directly would (tests).
+    #[cfg(test)]
+    pub(crate) async fn put_raw(&self, key: &str, bytes: Vec<u8>) -> object_store::Result<()> {
+        self.store
+            .put(&Path::parse(key)?, object_store::PutPayload::from(bytes))
+            .await
+            .map(drop)
+    }
+
     /// Every key under `prefix` (tests and benchmarks clean up with it).
     ///
     /// # Errors
@@ -204,14 +251,6 @@ impl Storage {
             .map_ok(|meta| meta.location.to_string())
             .try_collect()
             .await
-    }
-}
-
-fn with_trailing_slash(prefix: &str) -> String {
-    if prefix.ends_with('/') {
-        prefix.to_owned()
-    } else {
-        format!("{prefix}/")
     }
 }
 

@@ -10,10 +10,11 @@
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use object_store::{
-    Attribute, Attributes, PutMultipartOptions, PutOptions, PutPayload, WriteMultipart, path::Path,
+    Attribute, Attributes, PutMode, PutMultipartOptions, PutOptions, PutPayload, WriteMultipart,
+    path::Path,
 };
 
-use super::Storage;
+use super::{Storage, owner, signer::OWNER_METADATA};
 use crate::image::{ImageKind, SNIFF_LEN};
 
 /// Part size of multipart uploads: the S3 minimum of 5 MiB.
@@ -36,9 +37,24 @@ pub enum WriteError {
     /// The client's body broke off or was malformed.
     #[error("upload stream failed: {0}")]
     Stream(String),
+    /// The key already holds an object and the write may not replace it (a direct upload
+    /// signed once).
+    #[error("the object already exists")]
+    Exists,
     /// The store refused or failed.
     #[error("storage failed: {0}")]
     Store(#[from] object_store::Error),
+}
+
+/// How an image is written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// The uploader's openid, recorded as object metadata (or a side record).
+    pub owner: Option<String>,
+    /// Refuse to replace an existing object ([`WriteError::Exists`]).
+    pub create_only: bool,
+    /// The image kind the upload was signed for; the sniffed bytes must match it.
+    pub expected: Option<ImageKind>,
 }
 
 /// A stored image.
@@ -60,14 +76,16 @@ enum Sink {
 impl Storage {
     /// Store the image read from `body` under the key `key_for(kind)` returns.
     ///
-    /// With `expected` set (a signed direct upload), the sniffed kind must be that one.
+    /// With `options.expected` set (a signed direct upload), the sniffed kind must be that one;
+    /// with `options.create_only`, an existing object is not replaced. The owner is recorded
+    /// with the object.
     ///
     /// # Errors
-    /// [`WriteError`]; in every case no object exists afterwards.
+    /// [`WriteError`]; in every case no object was written (an existing one is untouched).
     pub async fn write_image<S, E>(
         &self,
         body: S,
-        expected: Option<ImageKind>,
+        options: &WriteOptions,
         key_for: impl FnOnce(ImageKind) -> String,
     ) -> Result<Stored, WriteError>
     where
@@ -92,7 +110,7 @@ impl Storage {
             }
         }
         let sniffed = ImageKind::sniff(&head.concat()).ok_or(WriteError::NotImage)?;
-        if expected.is_some_and(|expected| expected != sniffed) {
+        if options.expected.is_some_and(|expected| expected != sniffed) {
             return Err(WriteError::NotImage);
         }
         if size > limit {
@@ -103,13 +121,27 @@ impl Storage {
 
         let mut sink = Sink::Buffered(head);
         let result = self
-            .pump(&mut body, &mut sink, &path, sniffed, &mut size)
+            .pump(&mut body, &mut sink, &path, sniffed, options, &mut size)
             .await;
         match (result, sink) {
             (Ok(()), Sink::Buffered(chunks)) => {
                 let payload: PutPayload = chunks.into_iter().collect();
-                let options = PutOptions::from(self.attributes(sniffed));
-                self.store.put_opts(&path, payload, options).await?;
+                let put = PutOptions {
+                    mode: if options.create_only {
+                        PutMode::Create
+                    } else {
+                        PutMode::Overwrite
+                    },
+                    attributes: self.attributes(sniffed, options),
+                    ..PutOptions::default()
+                };
+                match self.store.put_opts(&path, payload, put).await {
+                    Ok(_) => {}
+                    Err(object_store::Error::AlreadyExists { .. }) => {
+                        return Err(WriteError::Exists);
+                    }
+                    Err(error) => return Err(error.into()),
+                }
             }
             (Ok(()), Sink::Multipart(upload)) => {
                 upload.finish().await?;
@@ -121,6 +153,9 @@ impl Storage {
                 return Err(error);
             }
             (Err(error), Sink::Buffered(_)) => return Err(error),
+        }
+        if let Some(owner) = &options.owner {
+            owner::record(self, &key, owner).await?;
         }
         Ok(Stored {
             key,
@@ -136,6 +171,7 @@ impl Storage {
         sink: &mut Sink,
         path: &Path,
         kind: ImageKind,
+        options: &WriteOptions,
         size: &mut u64,
     ) -> Result<(), WriteError>
     where
@@ -147,8 +183,13 @@ impl Storage {
             if let Sink::Buffered(chunks) = sink
                 && *size > self.multipart_threshold
             {
-                let options = PutMultipartOptions::from(self.attributes(kind));
-                let upload = self.store.put_multipart_opts(path, options).await?;
+                // A multipart upload cannot be made conditional: look first (a race with
+                // another writer of the same signed key is left to the store's last write).
+                if options.create_only && self.head(path.as_ref()).await?.is_some() {
+                    return Err(WriteError::Exists);
+                }
+                let multipart = PutMultipartOptions::from(self.attributes(kind, options));
+                let upload = self.store.put_multipart_opts(path, multipart).await?;
                 let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
                 for chunk in chunks.drain(..) {
                     writer.put(chunk);
@@ -174,10 +215,16 @@ impl Storage {
         }
     }
 
-    fn attributes(&self, kind: ImageKind) -> Attributes {
+    fn attributes(&self, kind: ImageKind, options: &WriteOptions) -> Attributes {
         let mut attributes = Attributes::new();
-        if self.content_type_attribute {
+        if self.attributes {
             attributes.insert(Attribute::ContentType, kind.mime().into());
+            if let Some(owner) = &options.owner {
+                attributes.insert(
+                    Attribute::Metadata(OWNER_METADATA.into()),
+                    owner.clone().into(),
+                );
+            }
         }
         attributes
     }

@@ -1,0 +1,33 @@
+//! The original album's reply strings (`spec/originals.md` §1.2), shared by every route that
+//! refuses an upload, plus the few the new routes add.
+
+/// `msg` when the request has no image file, or names no usable key or ticket.
+pub const MSG_BAD_PARAMS: &str = "参数错误";
+/// `msg` when the file is not JPEG or PNG (or not the kind it was signed for).
+pub const MSG_NOT_IMAGE: &str = "仅jpg/png格式";
+/// `msg` when anything else fails.
+pub const MSG_FAILED: &str = "图片上传失败，请稍候再试";
+/// `msg` when a direct-upload ticket was already used (new routes only).
+pub const MSG_TICKET_USED: &str = "ticket already used";
+
+/// The original's over-size message for a limit in bytes: `单个不超过5MB` for 5 MiB.
+pub fn too_large_message(limit: u64) -> String {
+    let mib = limit as f64 / (1024.0 * 1024.0);
+    if mib.fract() == 0.0 {
+        format!("单个不超过{mib:.0}MB")
+    } else {
+        format!("单个不超过{mib:.1}MB")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_large_message_follows_the_limit() {
+        assert_eq!(too_large_message(5 * 1024 * 1024), "单个不超过5MB");
+        assert_eq!(too_large_message(10 * 1024 * 1024), "单个不超过10MB");
+        assert_eq!(too_large_message(1536 * 1024), "单个不超过1.5MB");
+    }
+}
