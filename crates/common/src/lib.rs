@@ -2,7 +2,10 @@
 //!
 //! - [`config`]: one loader for every service (typed defaults → optional file → environment).
 //! - [`envelope`]: the original `{"code","msg","data"}` JSON envelope and its actix plumbing.
-//! - [`cos`]: Tencent COS request signing (XML API v5 `Authorization`, presigned URLs, legacy v4).
+//! - [`cos`]: Tencent COS request signing (XML API v5 `Authorization`, presigned URLs, PostObject
+//!   form policies, legacy v4).
+//! - [`post_policy`]: form uploads straight to the store: one policy, signed for COS or as an S3
+//!   SigV4 POST policy.
 //! - [`uri`]: JavaScript-compatible `decodeURIComponent`.
 //! - `s3` (feature `s3`): one S3 bucket's addressing and its `object_store` client.
 //! - [`http`]: the actix-web server of the HTTP services (envelope errors, health, access log).
@@ -10,10 +13,12 @@
 
 pub mod config;
 pub mod cos;
+mod crypto;
 pub mod envelope;
 pub mod health;
 pub mod http;
 pub mod logging;
+pub mod post_policy;
 #[cfg(feature = "s3")]
 pub mod s3;
 pub mod shutdown;

@@ -2,33 +2,23 @@
 //! verbatim from the project's spec; produced by the official COS SDKs and Tencent's doc
 //! 436/7778). Every expected value is read from the fixture files, never restated here.
 
-use std::error::Error;
-use std::path::Path;
+mod support;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use percent_encoding::percent_decode_str;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
+use support::{Res, TestResult, expect_eq, fixture, text};
 use weapp_common::cos::v4::{V4Field, V4Signer, sign_plain};
 use weapp_common::cos::{
     Credentials, Endpoint, KeyTime, ObjectRequest, RequestToSign, XmlSignature, presign_put,
     sdk_signed_headers,
 };
 
-type Res<T> = Result<T, Box<dyn Error>>;
-type TestResult = Res<()>;
-
 const XML: &str = "cos_xml_sign.json";
 const PRESIGN: &str = "cos_presign.json";
 const V4: &str = "cos_v4_sign.json";
-
-fn fixture(file: &str) -> Res<Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vectors");
-    Ok(serde_json::from_str(&std::fs::read_to_string(
-        dir.join(file),
-    )?)?)
-}
 
 fn vector(file: &str, section: &str, id: &str) -> Res<Value> {
     let all = fixture(file)?;
@@ -36,11 +26,6 @@ fn vector(file: &str, section: &str, id: &str) -> Res<Value> {
         .as_array()
         .and_then(|v| v.iter().find(|v| v["id"] == id));
     Ok(found.ok_or(format!("{file}: no {section}/{id}"))?.clone())
-}
-
-fn text<'a>(value: &'a Value, pointer: &str) -> Res<&'a str> {
-    let found = value.pointer(pointer).and_then(Value::as_str);
-    Ok(found.ok_or(format!("no string at {pointer}"))?)
 }
 
 /// A JSON object of strings as `(name, value)` pairs.
@@ -54,12 +39,6 @@ fn pairs(value: &Value, pointer: &str) -> Res<Vec<(String, String)>> {
         ))
     };
     object.iter().map(pair).collect()
-}
-
-/// Asserts `actual` equals the string at `pointer` of `vector`, naming the vector on failure.
-fn expect_eq(actual: &str, vector: &Value, pointer: &str) -> TestResult {
-    assert_eq!(actual, text(vector, pointer)?, "{} {pointer}", vector["id"]);
-    Ok(())
 }
 
 fn credentials(inputs: &Value) -> Res<Credentials> {

@@ -5,17 +5,19 @@
 //! Everything here is pure: credentials, the signing window and the random number are passed
 //! in, no clock is read and nothing is sent. The rules come from Tencent's signing document
 //! (<https://cloud.tencent.com/document/product/436/7778>) and are pinned by the vector files
-//! in `tests/fixtures/vectors/` (`cos_xml_sign.json`, `cos_presign.json`, `cos_v4_sign.json`).
+//! in `tests/fixtures/vectors/` (`cos_xml_sign.json`, `cos_presign.json`, `cos_v4_sign.json`,
+//! `cos_post_policy.json`).
 //!
 //! - [`encode`]: the percent-encoding every rule shares.
 //! - [`xml`]: the v5 `Authorization` with every intermediate value exposed.
 //! - [`endpoint`]: the bucket endpoint and the object URL path.
 //! - [`presign`]: presigned URLs and the presigned `PUT` for direct uploads.
+//! - [`post_object`]: the PostObject policy signature of form uploads (doc 436/14690).
 //! - [`v4`]: the legacy v4 `sign_more` / `sign_once` signatures.
 
-mod crypto;
 pub mod encode;
 pub mod endpoint;
+pub mod post_object;
 pub mod presign;
 pub mod v4;
 pub mod xml;

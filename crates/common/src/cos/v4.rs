@@ -14,9 +14,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::crypto::hmac_sha1;
 use super::encode::encode_path;
 use super::{Credentials, SignError};
+use crate::crypto::hmac_sha1;
 
 /// Signs an exact plain text: `Base64(HMAC-SHA1(secret_key, plain) ‖ plain)`.
 pub fn sign_plain(secret_key: &SecretString, plain: &str) -> String {

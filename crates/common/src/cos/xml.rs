@@ -17,9 +17,9 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::crypto::{hmac_sha1_hex, sha1_hex};
 use super::encode::encode;
 use super::{Credentials, KeyTime, SignError};
+use crate::crypto::{hmac_sha1_hex, sha1_hex};
 
 /// Header names the official SDKs sign (Python `cos_auth.filter_headers`, Node
 /// `util.signHeaders`; `algorithm_summary` of `cos_xml_sign.json`), besides `x-cos-*` and
