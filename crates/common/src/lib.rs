@@ -1,5 +1,6 @@
 //! Shared pieces of the weapp-cloud services.
 //!
+//! - [`body`]: the one reader of JSON and urlencoded request bodies.
 //! - [`config`]: one loader for every service (typed defaults → optional file → environment).
 //! - [`envelope`]: the original `{"code","msg","data"}` JSON envelope and its actix plumbing.
 //! - [`cos`]: Tencent COS request signing (XML API v5 `Authorization`, presigned URLs, PostObject
@@ -11,6 +12,7 @@
 //! - [`http`]: the actix-web server of the HTTP services (envelope errors, health, access log).
 //! - [`health`], [`shutdown`], [`logging`]: operational plumbing shared by the services.
 
+pub mod body;
 pub mod config;
 pub mod cos;
 mod crypto;

@@ -14,6 +14,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 
+use subtle::ConstantTimeEq;
+
 use super::encode::encode_path;
 use super::{Credentials, SignError};
 use crate::crypto::hmac_sha1;
@@ -187,6 +189,87 @@ impl V4Signer {
     }
 }
 
+/// A v4 signature opened by the server that made it: its fields, checked against the key.
+///
+/// The fields are the plain text's `name=value` pairs, values as sent (`f` still encoded the
+/// way the signer wrote it). A field the plain text lacks is empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedSign {
+    /// `a`: the APPID.
+    pub appid: String,
+    /// `b`: the bucket's short name.
+    pub bucket: String,
+    /// `k`: the SecretId.
+    pub secret_id: String,
+    /// `e`: expiry in unix seconds; `0` for a one-time signature.
+    pub expiry: u64,
+    /// `t`: issue time in unix seconds.
+    pub now: u64,
+    /// `r`: the random number.
+    pub rand: String,
+    /// `f`: the file id (or folder id), as sent.
+    pub fileid: String,
+    /// The 20-byte MAC, hex: unique per signature, a one-time signature's id.
+    pub mac_hex: String,
+}
+
+/// Why a v4 signature was refused by [`open`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// Not standard Base64, shorter than a MAC, or a plain text that is not UTF-8 pairs with
+    /// numeric `e` and `t`.
+    #[error("malformed v4 signature")]
+    Malformed,
+    /// The MAC does not match the plain text under this key.
+    #[error("v4 signature does not match")]
+    Mismatch,
+}
+
+/// Check a v4 `sign` made with `secret_key` (constant-time MAC comparison) and return its
+/// fields; the caller checks them against the request (APPID, bucket, expiry, file id).
+///
+/// # Errors
+/// [`OpenError`].
+pub fn open(secret_key: &SecretString, sign: &str) -> Result<OpenedSign, OpenError> {
+    let raw = STANDARD
+        .decode(sign.trim())
+        .map_err(|_| OpenError::Malformed)?;
+    if raw.len() <= 20 {
+        return Err(OpenError::Malformed);
+    }
+    let (mac, plain) = raw.split_at(20);
+    let plain = std::str::from_utf8(plain).map_err(|_| OpenError::Malformed)?;
+    let expected = hmac_sha1(secret_key.expose_secret().as_bytes(), plain.as_bytes());
+    if !bool::from(expected.ct_eq(mac)) {
+        return Err(OpenError::Mismatch);
+    }
+    let mut opened = OpenedSign {
+        appid: String::new(),
+        bucket: String::new(),
+        secret_id: String::new(),
+        expiry: 0,
+        now: 0,
+        rand: String::new(),
+        fileid: String::new(),
+        mac_hex: hex::encode(mac),
+    };
+    for pair in plain.split('&') {
+        let (name, value) = pair.split_once('=').ok_or(OpenError::Malformed)?;
+        let number = || value.parse::<u64>().map_err(|_| OpenError::Malformed);
+        match name {
+            "a" => opened.appid = value.to_owned(),
+            "b" => opened.bucket = value.to_owned(),
+            "k" => opened.secret_id = value.to_owned(),
+            "e" => opened.expiry = number()?,
+            "t" => opened.now = number()?,
+            "r" => opened.rand = value.to_owned(),
+            "f" => opened.fileid = value.to_owned(),
+            _ => {}
+        }
+    }
+    Ok(opened)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +344,45 @@ mod tests {
         assert_eq!(&raw[..20], &hmac_sha1(b"key", plain.as_bytes())[..]);
         assert_eq!(&raw[20..], plain.as_bytes());
         Ok(())
+    }
+
+    #[test]
+    fn open_reads_back_what_the_signer_wrote_in_any_field_order() -> Result<(), OpenError> {
+        let key = SecretString::from("bLcPnl88WU30VY57ipRhSePfPdOfSruK");
+        // The v4 document's published one-time signature (order a,k,e,t,r,f,b).
+        let sign = "f11dDSuw86CR02Ko1INzsZstbRlhPTIwMDAwMSZrPUFLSURVZkxVRVVpZ1FpWHFtN0NWU3NwS0pudWFpSUt0eHFBdiZlPTAmdD0xNDM3OTk1NjQ1JnI9MTE2NjcxMDc5MiZmPS8yMDAwMDEvbmV3YnVja2V0L3RlbmNlbnRfdGVzdC5qcGcmYj1uZXdidWNrZXQ=";
+        let opened = open(&key, sign)?;
+        assert_eq!(opened.appid, "200001");
+        assert_eq!(opened.bucket, "newbucket");
+        assert_eq!(opened.secret_id, "AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv");
+        assert_eq!((opened.expiry, opened.now), (0, 1437995645));
+        assert_eq!(opened.fileid, "/200001/newbucket/tencent_test.jpg");
+        assert_eq!(opened.mac_hex, "7f5d5d0d2bb0f3a091d362a8d48373b19b2d6d19");
+        let mine = signer()
+            .sign_more(1, 2, 3, Some("dir/"))
+            .map_err(|_| OpenError::Malformed)?;
+        assert_eq!(open(&key, &mine)?.fileid, "/200001/newbucket/dir/");
+        Ok(())
+    }
+
+    #[test]
+    fn open_refuses_other_keys_and_altered_or_malformed_signatures() {
+        let key = SecretString::from("bLcPnl88WU30VY57ipRhSePfPdOfSruK");
+        let sign = signer().sign_once(1, 2, "a.jpg");
+        assert_eq!(
+            open(&SecretString::from("other"), &sign),
+            Err(OpenError::Mismatch)
+        );
+        let mut raw = STANDARD.decode(&sign).unwrap_or_default();
+        if let Some(last) = raw.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(open(&key, &STANDARD.encode(&raw)), Err(OpenError::Mismatch));
+        assert_eq!(open(&key, "not base64!"), Err(OpenError::Malformed));
+        assert_eq!(
+            open(&key, &STANDARD.encode([0_u8; 20])),
+            Err(OpenError::Malformed)
+        );
     }
 
     #[test]

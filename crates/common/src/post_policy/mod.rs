@@ -15,6 +15,7 @@
 //! (`tests/fixtures/vectors/s3_post_policy.json`). Unlike Python, non-ASCII characters are
 //! written as UTF-8, not `\uXXXX`: the same JSON to the store.
 
+pub mod query;
 pub mod sigv4;
 
 use std::fmt;

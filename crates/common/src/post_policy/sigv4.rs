@@ -70,6 +70,14 @@ impl S3Credentials {
     pub fn access_key_id(&self) -> &str {
         &self.access_key_id
     }
+
+    pub(super) fn secret(&self) -> &SecretString {
+        &self.secret_access_key
+    }
+
+    pub(super) fn session_token_text(&self) -> Option<&str> {
+        self.session_token.as_ref().map(ExposeSecret::expose_secret)
+    }
 }
 
 impl fmt::Debug for S3Credentials {

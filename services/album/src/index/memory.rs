@@ -24,6 +24,8 @@ struct State {
     schedule: BTreeSet<(i64, String)>,
     /// One-time ids and when they may be forgotten.
     once: HashMap<String, Instant>,
+    /// Remembered values and when they are forgotten.
+    notes: HashMap<String, (String, Instant)>,
 }
 
 /// The index in process memory. Cheap to clone (shared state).
@@ -180,6 +182,33 @@ impl MemoryIndex {
         }
         state.once.insert(id.to_owned(), now + ttl);
         Ok(true)
+    }
+}
+
+impl MemoryIndex {
+    pub(super) async fn remember(
+        &self,
+        id: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), IndexError> {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.notes.retain(|_, (_, until)| *until > now);
+        state
+            .notes
+            .insert(id.to_owned(), (value.to_owned(), now + ttl));
+        Ok(())
+    }
+
+    pub(super) async fn recall(&self, id: &str) -> Result<Option<String>, IndexError> {
+        let now = Instant::now();
+        Ok(self
+            .state()
+            .notes
+            .get(id)
+            .filter(|(_, until)| *until > now)
+            .map(|(value, _)| value.clone()))
     }
 }
 

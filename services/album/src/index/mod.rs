@@ -202,6 +202,22 @@ impl Index {
         delegate!(self, index => index.use_once(id, ttl))
     }
 
+    /// Keep `value` under `id` for `ttl` (who a v4 signature was issued to).
+    ///
+    /// # Errors
+    /// [`IndexError`] when the store does not answer.
+    pub async fn remember(&self, id: &str, value: &str, ttl: Duration) -> Result<(), IndexError> {
+        delegate!(self, index => index.remember(id, value, ttl))
+    }
+
+    /// The value kept under `id`, while it lives.
+    ///
+    /// # Errors
+    /// [`IndexError`] when the store does not answer.
+    pub async fn recall(&self, id: &str) -> Result<Option<String>, IndexError> {
+        delegate!(self, index => index.recall(id))
+    }
+
     /// Readiness: the index answers.
     ///
     /// # Errors

@@ -13,6 +13,7 @@
 //! | `…:tickets` | sorted set | open tickets' keys, scored by their next check (ms) |
 //! | `…:ticket:{key}` | string (JSON), TTL | a ticket ([`Ticket`]) |
 //! | `…:once:{id}` | string, TTL | a used one-time signature |
+//! | `…:note:{id}` | string, TTL | who a v4 signature was issued to |
 //!
 //! A page is `ZRANGE … BYSCORE REV LIMIT`: its cost does not depend on the album's size.
 //! Updates that touch several keys are Lua scripts, atomic on the server. Connections come
@@ -228,10 +229,7 @@ impl RedisIndex {
     }
 
     pub(super) async fn unlock_rebuild(&self) -> Result<(), IndexError> {
-        self.conn()
-            .del(self.key("rebuild"))
-            .await
-            .map_err(failed)
+        self.conn().del(self.key("rebuild")).await.map_err(failed)
     }
 
     pub(super) async fn save_ticket(&self, ticket: &Ticket) -> Result<(), IndexError> {
@@ -317,6 +315,26 @@ impl RedisIndex {
 
     pub(super) async fn use_once(&self, id: &str, ttl: Duration) -> Result<bool, IndexError> {
         set_nx(&mut self.conn(), &self.key(&format!("once:{id}")), ttl).await
+    }
+
+    pub(super) async fn remember(
+        &self,
+        id: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), IndexError> {
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.conn()
+            .pset_ex(self.key(&format!("note:{id}")), value, ttl_ms)
+            .await
+            .map_err(failed)
+    }
+
+    pub(super) async fn recall(&self, id: &str) -> Result<Option<String>, IndexError> {
+        self.conn()
+            .get(self.key(&format!("note:{id}")))
+            .await
+            .map_err(failed)
     }
 
     pub(super) async fn probe(&self) -> Result<(), IndexError> {

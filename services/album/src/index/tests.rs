@@ -153,6 +153,11 @@ async fn one_time_ids_are_accepted_once_and_built_is_remembered() {
         index.mark_built().await?;
         assert!(index.is_built().await?);
         assert!(index.lock_rebuild(Duration::from_secs(5)).await?);
+        index
+            .remember("sig-1", "o_alice", Duration::from_secs(60))
+            .await?;
+        assert_eq!(index.recall("sig-1").await?.as_deref(), Some("o_alice"));
+        assert_eq!(index.recall("sig-2").await?, None);
         Ok(())
     })
     .await;

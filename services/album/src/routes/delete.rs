@@ -1,18 +1,27 @@
 //! `POST {base}/album/delete`: remove the image whose URL path is `filepath`
-//! (`spec/originals.md` §1.2).
+//! (`spec/originals.md` §1.2), or the images of `filepaths` (a batch, at most
+//! `delete.max_batch`).
 //!
-//! The body is JSON (`{"filepath":"/…"}`, what `wx.request` sends) or urlencoded. Replies
-//! (HTTP 200): `{"code":0,"msg":"ok","data":{}}`, or
+//! The body is JSON (`{"filepath":"/…"}`, what `wx.request` sends) or urlencoded
+//! ([`weapp_common::body`]). Replies (HTTP 200): `{"code":0,"msg":"ok","data":{}}`, or
 //! `{"code":-1,"msg":"failed","data":{"name":…,"message":…}}` with the original's JavaScript
-//! error names: `URIError`/`URI malformed`, `Error`/`operation forbidden`, and `SyntaxError` for
-//! a JSON body that does not parse.
+//! error names: `URIError`/`URI malformed`, `Error`/`operation forbidden` (outside the folder,
+//! or another user's photo), `SyntaxError` for a JSON body that does not parse.
+//!
+//! A batch is checked whole before anything is deleted: one forbidden path refuses it all.
+//! A photo with an owner may be deleted only by that owner (unless `auth.mode` is `off`).
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
-use futures_util::StreamExt;
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use serde::Serialize;
-use weapp_common::envelope::{Empty, Envelope};
+use serde_json::Value;
+use weapp_common::{
+    body::{self, BodyError, Fields},
+    envelope::{Empty, Envelope},
+    uri::UriError,
+};
 
 use super::AppState;
+use crate::{auth::query_pairs, keys::FilepathError, settings::AuthMode};
 
 /// `data` of a failed delete: a JavaScript error's `name` and `message`.
 #[derive(Debug, Serialize)]
@@ -23,7 +32,7 @@ pub struct JsError {
     pub message: String,
 }
 
-fn failed(name: &'static str, message: impl Into<String>) -> HttpResponse {
+fn js_failed(name: &'static str, message: impl Into<String>) -> HttpResponse {
     Envelope::failed(
         "failed",
         JsError {
@@ -34,122 +43,131 @@ fn failed(name: &'static str, message: impl Into<String>) -> HttpResponse {
     .into_response(StatusCode::OK)
 }
 
+fn forbidden() -> HttpResponse {
+    let error = FilepathError::Forbidden;
+    js_failed(error.js_name(), error.to_string())
+}
+
+/// A field as JavaScript's `decodeURIComponent` would coerce it: strings, numbers and
+/// booleans as text; anything else absent.
+fn coerce(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
 /// Handle a delete.
 pub async fn delete(
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return failed("Error", "request aborted");
-        };
-        if body.len() + chunk.len() > state.json_body_limit {
-            return failed("PayloadTooLargeError", "request entity too large");
+    let fields = match body::read(&req, payload, state.limits.json_body_limit).await {
+        Ok(fields) => fields,
+        // Like `req.body.filepath` of a JSON array: undefined.
+        Err(BodyError::NotObject) => Fields::new(),
+        Err(BodyError::TooLarge { .. }) => {
+            return js_failed("PayloadTooLargeError", "request entity too large");
         }
-        body.extend_from_slice(&chunk);
-    }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let filepath = match filepath_from_body(content_type, &body) {
-        Ok(filepath) => filepath,
-        Err(message) => return failed("SyntaxError", message),
+        Err(BodyError::Aborted) => return js_failed("Error", "request aborted"),
+        Err(BodyError::Json(message)) => return js_failed("SyntaxError", message),
+        Err(BodyError::NotUtf8) => return js_failed(UriError::NAME, UriError.to_string()),
     };
-    // Like `decodeURIComponent(undefined)`: a missing filepath is the string "undefined",
-    // which no folder contains.
-    let filepath = filepath.as_deref().unwrap_or("undefined");
-    let storage = &state.storage;
-    let key = match storage
-        .folder()
-        .key_from_filepath(filepath, &storage.url_path_prefix())
+    let mut params = query_pairs(req.query_string());
+    params.extend(
+        fields
+            .iter()
+            .filter_map(|(name, value)| value.as_str().map(|text| (name.clone(), text.to_owned()))),
+    );
+    let caller = match state
+        .gate
+        .caller(&req, params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .await
     {
-        Ok(key) => key,
-        Err(error) => return failed(error.js_name(), error.to_string()),
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
     };
-    match storage.delete(&key).await {
-        Ok(()) => {
-            log::info!("deleted {key}");
-            Envelope::ok("ok", Empty {}).into_response(StatusCode::OK)
+    let filepaths: Vec<String> = match fields.get("filepaths") {
+        Some(Value::Array(items)) => {
+            if items.is_empty() || items.len() > state.limits.delete_max_batch {
+                return js_failed(
+                    "RangeError",
+                    format!(
+                        "filepaths must name 1 to {} images",
+                        state.limits.delete_max_batch
+                    ),
+                );
+            }
+            // Like `decodeURIComponent(undefined)` for an unusable item: no folder has it.
+            items
+                .iter()
+                .map(|item| coerce(item).unwrap_or_else(|| "undefined".to_owned()))
+                .collect()
         }
-        Err(error) => {
+        Some(_) => return js_failed("TypeError", "filepaths must be an array"),
+        // Like `decodeURIComponent(undefined)`: a missing filepath is the string "undefined",
+        // which no folder contains.
+        None => vec![
+            fields
+                .get("filepath")
+                .and_then(coerce)
+                .unwrap_or_else(|| "undefined".to_owned()),
+        ],
+    };
+    let storage = &state.storage;
+    let prefix = storage.url_path_prefix();
+    let mut keys = Vec::with_capacity(filepaths.len());
+    for filepath in &filepaths {
+        let key = match storage.folder().key_from_filepath(filepath, &prefix) {
+            Ok(key) => key,
+            Err(error) => return js_failed(error.js_name(), error.to_string()),
+        };
+        match may_delete(&state, &key, caller.as_deref()).await {
+            Ok(true) => keys.push(key),
+            Ok(false) => {
+                log::info!("refused deleting {key}: another user's photo");
+                return forbidden();
+            }
+            Err(response) => return response,
+        }
+    }
+    for key in &keys {
+        if let Err(error) = storage.delete(key).await {
             log::error!("deleting {key} failed: {error}");
-            failed("Error", "delete failed, please retry")
+            return js_failed("Error", "delete failed, please retry");
         }
+        if let Err(error) = state.index.remove(key).await {
+            // Deleted but still listed: the next reconciliation unlists it.
+            log::error!("unlisting {key} failed: {error}");
+        }
+        log::info!("deleted {key}");
     }
+    Envelope::ok("ok", Empty {}).into_response(StatusCode::OK)
 }
 
-/// `filepath` from a JSON or urlencoded body, coerced to a string as JavaScript's
-/// `decodeURIComponent` would for strings, numbers and booleans; `None` when absent.
-///
-/// # Errors
-/// The JSON parser's message for a JSON body that does not parse.
-fn filepath_from_body(content_type: &str, body: &[u8]) -> Result<Option<String>, String> {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json" || essence.ends_with("+json") {
-        if body.is_empty() {
-            return Ok(None);
+/// Whether `caller` may delete `key`: anyone when `auth.mode` is `off` or the photo has no
+/// owner, else only its owner.
+async fn may_delete(
+    state: &AppState,
+    key: &str,
+    caller: Option<&str>,
+) -> Result<bool, HttpResponse> {
+    if state.gate.mode() == AuthMode::Off {
+        return Ok(true);
+    }
+    let owner = match state.index.get(key).await {
+        Ok(Some(entry)) => entry.owner,
+        Ok(None) => state.storage.owner_of(key).await.map_err(|error| {
+            log::error!("reading the owner of {key} failed: {error}");
+            js_failed("Error", "delete failed, please retry")
+        })?,
+        Err(error) => {
+            log::error!("reading the owner of {key} failed: {error}");
+            return Err(js_failed("Error", "delete failed, please retry"));
         }
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|error| error.to_string())?;
-        return Ok(match value.get("filepath") {
-            Some(serde_json::Value::String(text)) => Some(text.clone()),
-            Some(serde_json::Value::Number(number)) => Some(number.to_string()),
-            Some(serde_json::Value::Bool(flag)) => Some(flag.to_string()),
-            _ => None,
-        });
-    }
-    if essence == "application/x-www-form-urlencoded" {
-        return Ok(url::form_urlencoded::parse(body)
-            .find(|(name, _)| name == "filepath")
-            .map(|(_, value)| value.into_owned()));
-    }
-    Ok(None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_and_form_bodies_carry_filepath() {
-        assert_eq!(
-            filepath_from_body("application/json", br#"{"filepath":"/1-a.jpg"}"#),
-            Ok(Some("/1-a.jpg".to_owned()))
-        );
-        assert_eq!(
-            filepath_from_body(
-                "application/x-www-form-urlencoded; charset=UTF-8",
-                b"filepath=%2F1-a.jpg&x=1"
-            ),
-            Ok(Some("/1-a.jpg".to_owned()))
-        );
-    }
-
-    #[test]
-    fn missing_or_unusable_filepath_is_none() {
-        assert_eq!(filepath_from_body("application/json", b"{}"), Ok(None));
-        assert_eq!(filepath_from_body("application/json", b""), Ok(None));
-        assert_eq!(
-            filepath_from_body("text/plain", b"filepath=/a.jpg"),
-            Ok(None)
-        );
-        assert_eq!(
-            filepath_from_body("application/json", br#"{"filepath":null}"#),
-            Ok(None)
-        );
-    }
-
-    #[test]
-    fn broken_json_is_a_syntax_error() {
-        assert!(filepath_from_body("application/json", b"{\"filepath\":").is_err());
-    }
+    };
+    Ok(owner.is_none_or(|owner| caller == Some(owner.as_str())))
 }

@@ -1,25 +1,112 @@
-//! `GET {base}/album/list`: the image URLs, newest first (`spec/originals.md` §1.2).
+//! `GET {base}/album/list`: the image URLs, newest first (`spec/originals.md` §1.2), from the
+//! album's index ([`crate::index`]).
+//!
+//! Options the original client never sends (`proto/album.openapi.yaml`):
+//! - `after=<an image URL or key of the previous page>`: the next page (the cursor);
+//! - `mine=1`: only the caller's own photos (needs a session).
+//!
+//! `{"code":0,"msg":"ok","data":["<url>",…]}` — at most `list.max_keys` URLs, signed ones for
+//! a private bucket; an empty array past the last page. A store or index failure is
+//! `{"code":-1,"msg":"failed","data":{}}` (the cause goes to the log); an `after` naming no
+//! photo of the folder is `参数错误`.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use weapp_common::envelope::{Empty, Envelope};
+use weapp_common::envelope::Envelope;
 
-use super::{AppState, origin};
+use super::{AppState, failed, image_url, origin};
+use crate::{
+    auth::{login_required, query_pairs},
+    index::{Cursor, key_time},
+    messages::MSG_BAD_PARAMS,
+    verify::millis,
+};
 
-/// `{"code":0,"msg":"ok","data":["<url>",…]}`; a store failure is
-/// `{"code":-1,"msg":"failed","data":{}}` (the cause goes to the log).
+/// Handle a list request.
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    match state.storage.list_newest(state.list_max_keys).await {
-        Ok(keys) => {
-            let origin = origin(&req);
-            let urls: Vec<String> = keys
-                .iter()
-                .map(|key| state.storage.image_url(key, &origin))
-                .collect();
-            Envelope::ok("ok", urls).into_response(StatusCode::OK)
-        }
+    let pairs = query_pairs(req.query_string());
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let caller = match state
+        .gate
+        .caller(&req, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    let mine = matches!(param("mine"), Some("1" | "true"));
+    if mine && caller.is_none() {
+        return login_required();
+    }
+    if tokio::time::timeout(state.limits.index_wait, state.checker.built())
+        .await
+        .is_err()
+    {
+        log::error!("listing before the album index was built");
+        return failed("failed");
+    }
+    let cursor = match param("after").filter(|after| !after.is_empty()) {
+        None => None,
+        Some(after) => match cursor(&state, after).await {
+            Ok(cursor) => Some(cursor),
+            Err(response) => return response,
+        },
+    };
+    // Direct uploads due for a check get one before the next list (lazily, off this request).
+    match state
+        .index
+        .has_due(millis(std::time::SystemTime::now()))
+        .await
+    {
+        Ok(true) => state.checker.wake(),
+        Ok(false) => {}
+        Err(error) => log::warn!("looking for due direct uploads failed: {error}"),
+    }
+    let owner = if mine { caller.as_deref() } else { None };
+    let keys = match state
+        .index
+        .page(owner, cursor.as_ref(), state.limits.list_max_keys)
+        .await
+    {
+        Ok(keys) => keys,
         Err(error) => {
             log::error!("listing the album failed: {error}");
-            Envelope::failed("failed", Empty {}).into_response(StatusCode::OK)
+            return failed("failed");
+        }
+    };
+    let origin = origin(&req);
+    let mut urls = Vec::with_capacity(keys.len());
+    for key in &keys {
+        match image_url(&state, key, &origin).await {
+            Ok(url) => urls.push(url),
+            Err(response) => return response,
         }
     }
+    Envelope::ok("ok", urls).into_response(StatusCode::OK)
+}
+
+/// The cursor of `after`: the photo it names, by its indexed time, or by the time in its key
+/// when it was deleted since.
+async fn cursor(state: &AppState, after: &str) -> Result<Cursor, HttpResponse> {
+    let storage = &state.storage;
+    let Ok(key) = storage
+        .folder()
+        .key_from_reference(after, &storage.url_path_prefix())
+    else {
+        return Err(failed(MSG_BAD_PARAMS));
+    };
+    let ms = match state.index.get(&key).await {
+        Ok(Some(entry)) => Some(entry.ms),
+        Ok(None) => key_time(&key),
+        Err(error) => {
+            log::error!("reading the list cursor failed: {error}");
+            return Err(failed("failed"));
+        }
+    };
+    ms.map(|ms| Cursor { ms, key })
+        .ok_or_else(|| failed(MSG_BAD_PARAMS))
 }

@@ -79,10 +79,10 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
         StoreSigner::Cos {
             credentials,
             endpoint,
+            bucket: bucket.bucket().to_owned(),
         }
     } else {
         StoreSigner::S3 {
-            store: Arc::clone(&s3),
             post: S3Post {
                 url: bucket.base_url(),
                 bucket: bucket.bucket().to_owned(),
@@ -110,5 +110,4 @@ mod tests {
         assert_eq!(v5_region("cn-south"), "ap-guangzhou");
         assert_eq!(v5_region("ap-shanghai"), "ap-shanghai");
     }
-
 }

@@ -22,7 +22,7 @@ use crate::{
     settings::Settings,
 };
 
-pub use signer::{FormTicket, Grant, MacKey, PutTicket, Signer};
+pub use signer::{FormTicket, Grant, MacKey, PutTicket, Signed, Signer};
 pub use urls::{Origin, PublicBase};
 pub use writer::{WriteError, WriteOptions};
 
@@ -105,6 +105,11 @@ impl Storage {
     /// Whether the album must serve the files itself (no public URL prefix configured or known).
     pub fn serves_files(&self) -> bool {
         matches!(self.urls.public, PublicBase::Served { .. })
+    }
+
+    /// Whether images are readable by their plain URL (`storage.public_read`).
+    pub fn public_read(&self) -> bool {
+        self.urls.public_read
     }
 
     /// Largest accepted image in bytes.

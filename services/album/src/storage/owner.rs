@@ -27,7 +27,11 @@ pub(super) async fn record(storage: &Storage, key: &str, owner: &str) -> object_
         return Ok(());
     }
     let payload = PutPayload::from(owner.as_bytes().to_vec());
-    storage.store.put(&side_path(storage, key)?, payload).await.map(drop)
+    storage
+        .store
+        .put(&side_path(storage, key)?, payload)
+        .await
+        .map(drop)
 }
 
 /// The recorded owner of `key`.

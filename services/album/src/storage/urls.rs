@@ -1,7 +1,7 @@
 //! Image URLs: the public URL of a key (the original `cosDomain + key`), the album's own files
 //! URL, and signed `GET` URLs when the bucket is private (`storage.public_read = false`).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -92,7 +92,10 @@ impl Urls {
         )
     }
 
-    /// The URL clients read `key` at, signed at `now` when the bucket is private.
+    /// The URL clients read `key` at, when the bucket is private signed at the start of the
+    /// current window of a quarter of the lifetime: the same image keeps the same URL for that
+    /// long (clients cache it), and a URL handed out stays valid at least three quarters of
+    /// `expires_in`.
     pub async fn image_url(
         &self,
         key: &str,
@@ -102,8 +105,16 @@ impl Urls {
         if self.public_read {
             return Ok(self.public_url(key, origin));
         }
+        let now = super::signer::unix(now);
+        let window = (self.expires_in / 4).max(1);
+        let signed_at = UNIX_EPOCH + Duration::from_secs(now - now % window);
         self.signer
-            .sign_get(key, &self.served_url(key, origin), self.expires_in, now)
+            .sign_get(
+                key,
+                &self.served_url(key, origin),
+                self.expires_in,
+                signed_at,
+            )
             .await
     }
 

@@ -55,6 +55,8 @@ pub struct WriteOptions {
     pub create_only: bool,
     /// The image kind the upload was signed for; the sniffed bytes must match it.
     pub expected: Option<ImageKind>,
+    /// A bound below `upload.max_file_size` (the size a direct upload was signed for).
+    pub max_size: Option<u64>,
 }
 
 /// A stored image.
@@ -94,7 +96,9 @@ impl Storage {
     {
         // Fused: some bodies (actix-multipart fields) panic when polled after their end.
         let mut body = body.fuse();
-        let limit = self.max_file_size;
+        let limit = options
+            .max_size
+            .map_or(self.max_file_size, |max| max.min(self.max_file_size));
         let mut head: Vec<Bytes> = Vec::new();
         let mut size: u64 = 0;
 
@@ -178,7 +182,9 @@ impl Storage {
         S: Stream<Item = Result<Bytes, E>> + Unpin + futures_util::stream::FusedStream,
         E: std::fmt::Display,
     {
-        let limit = self.max_file_size;
+        let limit = options
+            .max_size
+            .map_or(self.max_file_size, |max| max.min(self.max_file_size));
         loop {
             if let Sink::Buffered(chunks) = sink
                 && *size > self.multipart_threshold

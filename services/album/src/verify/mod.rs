@@ -248,6 +248,15 @@ impl Checker {
         }
     }
 
+    /// Reconcile the index with the store now (what the background loop does every
+    /// `index.rebuild_interval_secs`).
+    ///
+    /// # Errors
+    /// [`CheckError`] when the store or the index does not answer.
+    pub async fn reconcile_now(&self) -> Result<ReconcileReport, CheckError> {
+        reconcile(&self.storage, &self.index).await
+    }
+
     /// Build the index if it never was, then mark it built (so `/list` answers).
     async fn build_once(&self) {
         loop {

@@ -9,7 +9,9 @@ use crate::{
 };
 
 const NOW: i64 = 1_700_000_000_000;
-const JPEG: [u8; 12] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1];
+const JPEG: [u8; 12] = [
+    0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1,
+];
 
 fn setup() -> (Checker, Storage, Index) {
     let mut settings = Settings::default();
@@ -47,15 +49,23 @@ fn jpeg(len: usize) -> Vec<u8> {
 }
 
 async fn listed(index: &Index) -> Vec<String> {
-    index.page(None, None, 100).await.unwrap_or_else(|e| panic!("{e}"))
+    index
+        .page(None, None, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test]
 async fn a_confirmed_jpeg_is_listed_with_its_owner_and_issue_time() -> anyhow::Result<()> {
     let (checker, storage, index) = setup();
-    index.save_ticket(&ticket("photos/1-a.jpg", 1000, Some("o_alice"))).await?;
+    index
+        .save_ticket(&ticket("photos/1-a.jpg", 1000, Some("o_alice")))
+        .await?;
     storage.put_raw("photos/1-a.jpg", jpeg(500)).await?;
-    assert_eq!(checker.confirm("photos/1-a.jpg", NOW + 5).await?, Some(Verdict::Listed));
+    assert_eq!(
+        checker.confirm("photos/1-a.jpg", NOW + 5).await?,
+        Some(Verdict::Listed)
+    );
     assert_eq!(
         index.get("photos/1-a.jpg").await?,
         Some(Entry {
@@ -65,21 +75,32 @@ async fn a_confirmed_jpeg_is_listed_with_its_owner_and_issue_time() -> anyhow::R
         })
     );
     // Confirming again is harmless.
-    assert_eq!(checker.confirm("photos/1-a.jpg", NOW + 6).await?, Some(Verdict::Listed));
+    assert_eq!(
+        checker.confirm("photos/1-a.jpg", NOW + 6).await?,
+        Some(Verdict::Listed)
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn text_and_oversized_uploads_are_deleted_and_never_listed() -> anyhow::Result<()> {
     let (checker, storage, index) = setup();
-    index.save_ticket(&ticket("photos/1-t.jpg", 1000, None)).await?;
-    storage.put_raw("photos/1-t.jpg", b"hello, not an image".to_vec()).await?;
+    index
+        .save_ticket(&ticket("photos/1-t.jpg", 1000, None))
+        .await?;
+    storage
+        .put_raw("photos/1-t.jpg", b"hello, not an image".to_vec())
+        .await?;
     assert_eq!(
         checker.confirm("photos/1-t.jpg", NOW).await?,
         Some(Verdict::Rejected("仅jpg/png格式".into()))
     );
-    index.save_ticket(&ticket("photos/1-b.jpg", 5 * 1024 * 1024, None)).await?;
-    storage.put_raw("photos/1-b.jpg", jpeg(5 * 1024 * 1024 + 1)).await?;
+    index
+        .save_ticket(&ticket("photos/1-b.jpg", 5 * 1024 * 1024, None))
+        .await?;
+    storage
+        .put_raw("photos/1-b.jpg", jpeg(5 * 1024 * 1024 + 1))
+        .await?;
     assert_eq!(
         checker.confirm("photos/1-b.jpg", NOW).await?,
         Some(Verdict::Rejected("单个不超过5MB".into()))
@@ -93,8 +114,14 @@ async fn text_and_oversized_uploads_are_deleted_and_never_listed() -> anyhow::Re
 #[tokio::test]
 async fn an_unconfirmed_upload_is_listed_by_the_next_pass() -> anyhow::Result<()> {
     let (checker, storage, index) = setup();
-    index.save_ticket(&ticket("photos/1-a.jpg", 1000, None)).await?;
-    assert_eq!(checker.pass(NOW).await?, 0, "not due before its first check");
+    index
+        .save_ticket(&ticket("photos/1-a.jpg", 1000, None))
+        .await?;
+    assert_eq!(
+        checker.pass(NOW).await?,
+        0,
+        "not due before its first check"
+    );
     assert_eq!(checker.pass(Checker::first_check(NOW)).await?, 1);
     assert!(listed(&index).await.is_empty(), "nothing uploaded yet");
     storage.put_raw("photos/1-a.jpg", jpeg(100)).await?;
@@ -106,24 +133,39 @@ async fn an_unconfirmed_upload_is_listed_by_the_next_pass() -> anyhow::Result<()
 #[tokio::test]
 async fn a_spent_ticket_used_again_loses_its_object_at_the_final_check() -> anyhow::Result<()> {
     let (checker, storage, index) = setup();
-    index.save_ticket(&ticket("photos/1-a.jpg", 1000, None)).await?;
+    index
+        .save_ticket(&ticket("photos/1-a.jpg", 1000, None))
+        .await?;
     storage.put_raw("photos/1-a.jpg", jpeg(100)).await?;
-    assert_eq!(checker.confirm("photos/1-a.jpg", NOW).await?, Some(Verdict::Listed));
+    assert_eq!(
+        checker.confirm("photos/1-a.jpg", NOW).await?,
+        Some(Verdict::Listed)
+    );
     // The same signature again (a POST policy allows it), with other bytes.
     storage.put_raw("photos/1-a.jpg", jpeg(200)).await?;
     let final_check = NOW + 300_000 + 60_000;
-    assert_eq!(checker.pass(final_check - 1).await?, 0, "listed tickets wait for the final check");
+    assert_eq!(
+        checker.pass(final_check - 1).await?,
+        0,
+        "listed tickets wait for the final check"
+    );
     assert_eq!(checker.pass(final_check).await?, 1);
     assert!(storage.head("photos/1-a.jpg").await?.is_none());
     assert!(listed(&index).await.is_empty());
-    assert_eq!(index.ticket("photos/1-a.jpg").await?, None, "dropped after its final check");
+    assert_eq!(
+        index.ticket("photos/1-a.jpg").await?,
+        None,
+        "dropped after its final check"
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn an_unused_ticket_is_dropped_at_its_final_check() -> anyhow::Result<()> {
     let (checker, _storage, index) = setup();
-    index.save_ticket(&ticket("photos/1-a.jpg", 1000, None)).await?;
+    index
+        .save_ticket(&ticket("photos/1-a.jpg", 1000, None))
+        .await?;
     let final_check = NOW + 300_000 + 60_000;
     assert!(checker.pass(final_check - 1).await? >= 1);
     assert!(index.ticket("photos/1-a.jpg").await?.is_some());
@@ -134,34 +176,69 @@ async fn an_unused_ticket_is_dropped_at_its_final_check() -> anyhow::Result<()> 
 }
 
 #[tokio::test]
-async fn reconcile_lists_what_the_album_did_not_see_and_forgets_what_is_gone() -> anyhow::Result<()> {
+async fn reconcile_lists_what_the_album_did_not_see_and_forgets_what_is_gone() -> anyhow::Result<()>
+{
     let (_checker, storage, index) = setup();
     // Written behind the album's back: an original key, an owned photo, a stray text file.
-    storage.put_raw("photos/1500000000000-legacy.png", b"\x89PNG\r\n\x1a\n".to_vec()).await?;
+    storage
+        .put_raw(
+            "photos/1500000000000-legacy.png",
+            b"\x89PNG\r\n\x1a\n".to_vec(),
+        )
+        .await?;
     let options = WriteOptions {
         owner: Some("o_bob".into()),
         ..WriteOptions::default()
     };
     let owned = storage
         .write_image(
-            futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(jpeg(64)))]),
+            futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(
+                jpeg(64),
+            ))]),
             &options,
             |_| "photos/1600000000000-owned.jpg".to_owned(),
         )
         .await?;
     storage.put_raw("photos/notes.txt", b"x".to_vec()).await?;
     // An unchecked direct upload stays with the checker.
-    index.save_ticket(&ticket("photos/1700000000000-direct.jpg", 10, None)).await?;
-    storage.put_raw("photos/1700000000000-direct.jpg", b"junk".to_vec()).await?;
+    index
+        .save_ticket(&ticket("photos/1700000000000-direct.jpg", 10, None))
+        .await?;
+    storage
+        .put_raw("photos/1700000000000-direct.jpg", b"junk".to_vec())
+        .await?;
     // Indexed, but gone from the store.
-    index.add(&Entry { key: "photos/1-gone.jpg".into(), ms: 1, owner: None }).await?;
+    index
+        .add(&Entry {
+            key: "photos/1-gone.jpg".into(),
+            ms: 1,
+            owner: None,
+        })
+        .await?;
 
     let report = reconcile(&storage, &index).await?;
-    assert_eq!((report.listed, report.added, report.removed), (3, 2, 1), "{report}");
+    assert_eq!(
+        (report.listed, report.added, report.removed),
+        (3, 2, 1),
+        "{report}"
+    );
     let mut keys = listed(&index).await;
     keys.sort();
-    assert_eq!(keys, ["photos/1500000000000-legacy.png", "photos/1600000000000-owned.jpg"]);
-    assert_eq!(index.get(&owned.key).await?.and_then(|e| e.owner).as_deref(), Some("o_bob"));
+    assert_eq!(
+        keys,
+        [
+            "photos/1500000000000-legacy.png",
+            "photos/1600000000000-owned.jpg"
+        ]
+    );
+    assert_eq!(
+        index
+            .get(&owned.key)
+            .await?
+            .and_then(|e| e.owner)
+            .as_deref(),
+        Some("o_bob")
+    );
     assert!(index.is_built().await?);
     Ok(())
 }

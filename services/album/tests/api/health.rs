@@ -1,6 +1,6 @@
 //! `/healthz` and `/readyz` against a reachable and an unreachable S3 server.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_unready};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ready_when_the_store_answers() {
@@ -13,7 +13,7 @@ async fn ready_when_the_store_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_ready_when_the_store_is_unreachable_but_still_alive() {
     // Port 1 on loopback: nothing listens, the connection is refused at once.
-    let app = spawn_app(|settings| {
+    let app = spawn_unready(|settings| {
         settings.storage.endpoint = "http://127.0.0.1:1".into();
         settings.storage.request_timeout_secs = 2;
     })

@@ -5,7 +5,8 @@ use std::{path::PathBuf, sync::Arc};
 
 use album::{
     Application,
-    settings::{Backend, Settings},
+    settings::{AuthMode, Backend, IndexStore, Settings},
+    verify::Checker,
 };
 use futures_util::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, aws::AmazonS3, path::Path};
@@ -20,6 +21,10 @@ pub struct TestApp {
     pub target: S3Target,
     /// The test's own folder, e.g. `t-Ab12Cd34Ef/` (key prefix).
     pub prefix: String,
+    /// The settings the album runs with.
+    pub settings: Settings,
+    /// Its checker of direct uploads (passes run with the test's clock).
+    pub checker: Checker,
 }
 
 /// Settings for an album on the test S3 server with a fresh folder.
@@ -40,20 +45,58 @@ pub fn s3_settings(target: &S3Target, prefix: &str) -> Settings {
     settings
 }
 
-/// Start the album on the S3 server; `adjust` changes settings first.
+/// Settings of an album whose index and sessions live in the test Redis under prefixes of
+/// its own (removed when the [`TestApp`] drops), in `mode`.
+pub fn with_redis(settings: &mut Settings, mode: AuthMode) {
+    let run = random_name(8);
+    settings.auth.mode = mode;
+    settings.index.store = IndexStore::Redis;
+    settings.index.prefix = format!("weapp-album-test-{run}:");
+    settings.redis.url = SecretString::from(redis_url());
+    settings.redis.prefix = format!("weapp-session-test-{run}:");
+    settings.skey.prefix = format!("weapp-skey-test-{run}:");
+    // No WeChat here: skey sessions are written straight into Redis by [`TestApp::login`].
+    settings.wx.base_url = "http://127.0.0.1:9".into();
+}
+
+/// The test Redis (`WEAPP_TEST_REDIS_URL`).
+pub fn redis_url() -> String {
+    weapp_testkit::env_or("WEAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+}
+
+/// Start the album on the S3 server in a fresh folder; `adjust` changes settings first.
 pub async fn spawn_app(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_in(format!("t-{}/", random_name(10)), adjust).await
+}
+
+/// Start the album on the S3 server in the folder `prefix` (`t-…/`, removed at the end),
+/// once its index is built.
+pub async fn spawn_app_in(prefix: String, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let app = spawn_unready_in(prefix, adjust).await;
+    app.checker.built().await;
+    app
+}
+
+/// Start the album without waiting for its index (a store that does not answer).
+pub async fn spawn_unready(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_unready_in(format!("t-{}/", random_name(10)), adjust).await
+}
+
+async fn spawn_unready_in(prefix: String, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     weapp_common::logging::init();
     let target = S3Target::from_env();
     assert!(
         !target.access_key.is_empty(),
         "no S3 credentials: run scripts/up (or scripts/test), or set WEAPP_TEST_S3_*"
     );
-    let prefix = format!("t-{}/", random_name(10));
     let mut settings = s3_settings(&target, &prefix);
+    // Time is the test's: no background pass runs during a test.
+    settings.upload.verify_interval_secs = 3600;
     adjust(&mut settings);
     let settings = settings.validate().unwrap_or_else(|e| panic!("{e}"));
     let app = Application::build(&settings).unwrap_or_else(|e| panic!("{e:#}"));
     let base = format!("http://127.0.0.1:{}", app.port());
+    let checker = app.checker();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
@@ -61,12 +104,44 @@ pub async fn spawn_app(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         s3: target.client(),
         target,
         prefix,
+        settings,
+        checker,
     }
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// An skey session of `openid`, written into the album's session store.
+    pub async fn login(&self, openid: &str) -> String {
+        use weapp_auth::{OpenId, RedisStore, SessionStore, Skey, WxUserInfo};
+        let store = RedisStore::new(&self.settings.redis, &self.settings.skey)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let skey = Skey::generate().unwrap_or_else(|e| panic!("{e}"));
+        let user = WxUserInfo::new(
+            OpenId::parse(openid).unwrap_or_else(|e| panic!("{e}")),
+            serde_json::Map::new(),
+        );
+        store
+            .save_skey_session(&skey, &user)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        skey.expose().to_owned()
+    }
+
+    /// `GET path` with `X-WX-Skey: skey`.
+    pub async fn get_as(&self, skey: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .header("x-wx-skey", skey)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} failed: {e}"));
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
     }
 
     /// Keys really stored under this test's folder.
@@ -147,8 +222,15 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
-    /// Remove the test's folder from the bucket, even when the test failed.
+    /// Remove the test's folder from the bucket and its Redis keys, even when the test failed.
     fn drop(&mut self) {
+        if self.settings.index.store == IndexStore::Redis {
+            purge_redis(&[
+                self.settings.index.prefix.clone(),
+                self.settings.redis.prefix.clone(),
+                self.settings.skey.prefix.clone(),
+            ]);
+        }
         let s3 = Arc::clone(&self.s3);
         let prefix = Path::from(self.prefix.trim_end_matches('/'));
         let cleanup = std::thread::spawn(move || {
@@ -171,6 +253,26 @@ impl Drop for TestApp {
         if let Ok(Err(error)) = cleanup.join() {
             eprintln!("cleanup of {} failed: {error}", self.prefix);
         }
+    }
+}
+
+/// Delete every Redis key under `prefixes` (a test's own).
+fn purge_redis(prefixes: &[String]) {
+    let prefixes = prefixes.to_vec();
+    let cleanup = std::thread::spawn(move || -> redis::RedisResult<()> {
+        let mut connection = redis::Client::open(redis_url())?.get_connection()?;
+        for prefix in prefixes {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{prefix}*"))
+                .query(&mut connection)?;
+            if !keys.is_empty() {
+                redis::cmd("DEL").arg(keys).query::<()>(&mut connection)?;
+            }
+        }
+        Ok(())
+    });
+    if let Ok(Err(error)) = cleanup.join() {
+        eprintln!("cleaning up Redis failed: {error}");
     }
 }
 

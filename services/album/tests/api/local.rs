@@ -7,9 +7,9 @@ use album::{Application, settings::Settings};
 
 use crate::helpers::{photo, random_name};
 
-struct LocalApp {
-    base: String,
-    http: reqwest::Client,
+pub(crate) struct LocalApp {
+    pub base: String,
+    pub http: reqwest::Client,
     dir: PathBuf,
 }
 
@@ -20,6 +20,10 @@ impl Drop for LocalApp {
 }
 
 fn spawn_local() -> LocalApp {
+    spawn_local_with(|_| {})
+}
+
+pub(crate) fn spawn_local_with(adjust: impl FnOnce(&mut Settings)) -> LocalApp {
     let dir = std::env::temp_dir().join(format!("album-local-{}", random_name(10)));
     let mut settings = Settings {
         port: 0,
@@ -27,6 +31,7 @@ fn spawn_local() -> LocalApp {
         ..Settings::default()
     };
     settings.storage.data_dir = dir.clone();
+    adjust(&mut settings);
     let app = Application::build(&settings).unwrap_or_else(|e| panic!("{e:#}"));
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -38,13 +43,13 @@ fn spawn_local() -> LocalApp {
 }
 
 impl LocalApp {
-    async fn json(&self, request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    pub async fn json(&self, request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
         let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or_default())
     }
 
-    async fn bytes(&self, url: &str) -> (u16, String, Vec<u8>) {
+    pub async fn bytes(&self, url: &str) -> (u16, String, Vec<u8>) {
         let response = self
             .http
             .get(url)
@@ -103,9 +108,10 @@ async fn with_no_config_uploads_are_stored_on_disk_and_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_put_to_the_album_is_stored_and_tampering_is_forbidden() {
     let app = spawn_local();
+    let size = photo("rocket.jpg").len();
     let (_, signed) = app
         .json(app.http.get(format!(
-            "{}/applet/album/upload-url?contentType=image/jpeg",
+            "{}/applet/album/upload-url?contentType=image/jpeg&size={size}",
             app.base
         )))
         .await;
@@ -176,6 +182,130 @@ async fn a_signed_put_to_the_album_is_stored_and_tampering_is_forbidden() {
     let (status, _, bytes) = app.bytes(&img_url).await;
     assert_eq!(status, 200);
     assert!(bytes == photo("rocket.jpg"));
+    let (_, list) = app
+        .json(app.http.get(format!("{}/applet/album/list", app.base)))
+        .await;
+    assert_eq!(list["data"], serde_json::json!([img_url]), "listed at once");
+    let (status, reply) = app
+        .json(
+            app.http
+                .put(&upload_url)
+                .header("content-type", "image/jpeg")
+                .body(photo("rocket.jpg")),
+        )
+        .await;
+    assert_eq!(
+        (status, reply["msg"].as_str()),
+        (403, Some("ticket already used"))
+    );
+}
+
+/// A `wx.uploadFile`-like form: `fields` in order, the file after them (or before, to test).
+fn form_of(
+    fields: &serde_json::Map<String, serde_json::Value>,
+    bytes: Vec<u8>,
+    file_first: bool,
+) -> reqwest::multipart::Form {
+    let file = || reqwest::multipart::Part::bytes(bytes.clone()).file_name("tmp_1.png");
+    let mut form = reqwest::multipart::Form::new();
+    if file_first {
+        form = form.part("file", file());
+    }
+    for (name, value) in fields {
+        form = form.text(name.clone(), value.as_str().unwrap_or_default().to_owned());
+    }
+    if !file_first {
+        form = form.part("file", file());
+    }
+    form
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_album_takes_the_form_upload_itself_file_last() {
+    let app = spawn_local();
+    let (_, body) = app
+        .json(app.http.get(format!(
+            "{}/applet/album/upload-form?contentType=image/png",
+            app.base
+        )))
+        .await;
+    let data = &body["data"];
+    let url = data["url"].as_str().unwrap_or_default();
+    assert_eq!(url, format!("{}/applet/album/files", app.base));
+    let fields = data["fields"].as_object().cloned().unwrap_or_default();
+    // The file first: the signed fields are not there yet when it arrives.
+    let first = form_of(&fields, photo("chelsea.png"), true);
+    let (status, _) = app.json(app.http.post(url).multipart(first)).await;
+    assert_eq!(status, 400);
+    let mut altered = fields.clone();
+    altered.insert("Content-Type".into(), "image/jpeg".into());
+    let (status, _) = app
+        .json(
+            app.http
+                .post(url)
+                .multipart(form_of(&altered, photo("chelsea.png"), false)),
+        )
+        .await;
+    assert_eq!(status, 403, "the type is signed");
+    let (status, reply) = app
+        .json(
+            app.http
+                .post(url)
+                .multipart(form_of(&fields, photo("chelsea.png"), false)),
+        )
+        .await;
+    assert_eq!(
+        (status, &reply["data"]["imgUrl"]),
+        (200, &data["imgUrl"]),
+        "{reply}"
+    );
+    let (_, list) = app
+        .json(app.http.get(format!("{}/applet/album/list", app.base)))
+        .await;
+    assert_eq!(list["data"], serde_json::json!([data["imgUrl"]]));
+    let (status, _) = app
+        .json(
+            app.http
+                .post(url)
+                .multipart(form_of(&fields, photo("chelsea.png"), false)),
+        )
+        .await;
+    assert_eq!(status, 403, "used once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_local_album_serves_only_signed_urls() {
+    let app = spawn_local_with(|settings| settings.storage.public_read = false);
+    let form = reqwest::multipart::Form::new().part(
+        "image",
+        reqwest::multipart::Part::bytes(photo("rocket.jpg")).file_name("r.jpg"),
+    );
+    let (_, reply) = app
+        .json(
+            app.http
+                .post(format!("{}/applet/album/upload", app.base))
+                .multipart(form),
+        )
+        .await;
+    let url = reply["data"]["imgUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        url.contains("?expires=") && url.contains("&signature="),
+        "{url}"
+    );
+    let (status, _, bytes) = app.bytes(&url).await;
+    assert_eq!(status, 200);
+    assert!(bytes == photo("rocket.jpg"));
+    let plain = url.split('?').next().unwrap_or_default();
+    assert_eq!(app.bytes(plain).await.0, 403);
+    let (_, list) = app
+        .json(app.http.get(format!("{}/applet/album/list", app.base)))
+        .await;
+    let listed = list["data"][0].as_str().unwrap_or_default();
+    assert_eq!(listed.split('?').next(), Some(plain));
+    assert_eq!(app.bytes(listed).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

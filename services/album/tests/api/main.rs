@@ -4,11 +4,15 @@
 //! One test binary (`../shared/STYLE.md`): each test spawns the album on port 0 with its own
 //! folder (key prefix) in the test bucket and removes that prefix when it ends.
 
+mod auth;
 mod delete;
 mod direct;
+mod form;
 mod health;
 mod helpers;
 mod list;
 mod local;
 mod openapi;
+mod private;
 mod upload;
+mod v4;

@@ -9,9 +9,18 @@
 //! Every policy binds the key, the image `Content-Type`, `content-length-range` 1..=max, the
 //! owner metadata and the expiry.
 
-use weapp_common::config::Secret;
+use anyhow::Context;
+use weapp_common::{
+    config::Secret,
+    cos::{KeyTime, post_object},
+    post_policy::{PostPolicy, query, sigv4},
+};
 
 use super::{Grant, MacKey, OWNER_METADATA, Signed, StoreSigner};
+
+/// The success status asked of the store: `204 No Content`, S3's and COS's default, so
+/// clients see the same answer from both.
+const SUCCESS_STATUS: u16 = 204;
 
 /// The file's field name, as `wx.uploadFile({name: 'file'})` sends it.
 pub const FILE_FIELD: &str = "file";
@@ -42,6 +51,46 @@ pub struct S3Post {
     pub secret_access_key: Secret,
 }
 
+impl S3Post {
+    fn credentials(&self) -> anyhow::Result<sigv4::S3Credentials> {
+        Ok(sigv4::S3Credentials::new(
+            &self.access_key_id,
+            self.secret_access_key.clone(),
+        )?)
+    }
+
+    /// A presigned `method` of `key` with `headers` signed, at `now` for `expires_in` seconds.
+    ///
+    /// # Errors
+    /// A bucket URL that does not parse, a region SigV4 refuses.
+    pub(super) fn presign(
+        &self,
+        method: &str,
+        key: &str,
+        headers: &[(&str, &str)],
+        now: u64,
+        expires_in: u64,
+    ) -> anyhow::Result<String> {
+        let bucket = url::Url::parse(&self.url).context("the bucket URL")?;
+        let origin = bucket.origin().ascii_serialization();
+        let path = format!("{}/{key}", bucket.path().trim_end_matches('/'));
+        let request = query::Request {
+            method,
+            origin: &origin,
+            path: &path,
+            headers,
+        };
+        query::presign(
+            &self.credentials()?,
+            &self.region,
+            &request,
+            now,
+            expires_in,
+        )
+        .context("S3 presigning")
+    }
+}
+
 pub(super) fn sign(
     store: &StoreSigner,
     mac: &MacKey,
@@ -69,9 +118,46 @@ pub(super) fn sign(
                 file_field: FILE_FIELD,
             })
         }
-        StoreSigner::S3 { .. } | StoreSigner::Cos { .. } => {
-            let _ = OWNER_METADATA;
-            anyhow::bail!("form uploads to S3 and COS need the POST policy signer")
+        StoreSigner::S3 { post } => {
+            let form = sigv4::sign(
+                &policy(&post.bucket, grant)?,
+                &post.credentials()?,
+                &post.region,
+                grant.unix_now(),
+                grant.expires_in,
+            )
+            .context("signing the S3 POST policy")?;
+            Ok(FormTicket {
+                url: post.url.clone(),
+                fields: form.fields().to_vec(),
+                file_field: FILE_FIELD,
+            })
+        }
+        StoreSigner::Cos {
+            credentials,
+            endpoint,
+            bucket,
+        } => {
+            let key_time = KeyTime::from_now(grant.unix_now(), grant.expires_in)?;
+            let form = post_object::sign(&policy(bucket, grant)?, credentials, key_time)
+                .context("signing the COS PostObject policy")?;
+            Ok(FormTicket {
+                url: format!("{}/", endpoint.base_url()),
+                fields: form.fields().to_vec(),
+                file_field: FILE_FIELD,
+            })
         }
     }
+}
+
+/// The conditions every store form carries: the key, 1..=size bytes, the image type, the
+/// owner, a 204 answer.
+fn policy(bucket: &str, grant: &Grant<'_>) -> anyhow::Result<PostPolicy> {
+    let mut policy = PostPolicy::new(bucket, grant.key)?
+        .content_length_range(1, grant.size)?
+        .content_type(grant.kind.mime())?;
+    if let Some(owner) = grant.owner {
+        policy = policy.metadata(OWNER_METADATA, owner)?;
+    }
+    Ok(policy.success_action_status(SUCCESS_STATUS)?)
 }

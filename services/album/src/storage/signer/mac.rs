@@ -57,8 +57,8 @@ impl MacKey {
 
     fn mac(&self, signed: &Signed<'_>) -> HmacSha256 {
         #[allow(clippy::expect_used)]
-        let mut mac =
-            HmacSha256::new_from_slice(&self.0).expect("HMAC accepts keys of any length (RFC 2104)");
+        let mut mac = HmacSha256::new_from_slice(&self.0)
+            .expect("HMAC accepts keys of any length (RFC 2104)");
         let Signed {
             method,
             key,
@@ -109,10 +109,22 @@ mod tests {
     fn every_signed_field_is_bound() {
         let signature = key().sign(&PUT);
         for altered in [
-            Signed { method: "POST", ..PUT },
-            Signed { key: "1-b.jpg", ..PUT },
-            Signed { content_type: "image/png", ..PUT },
-            Signed { expires: 1_700_009_999, ..PUT },
+            Signed {
+                method: "POST",
+                ..PUT
+            },
+            Signed {
+                key: "1-b.jpg",
+                ..PUT
+            },
+            Signed {
+                content_type: "image/png",
+                ..PUT
+            },
+            Signed {
+                expires: 1_700_009_999,
+                ..PUT
+            },
         ] {
             assert!(!key().verify(&altered, &signature, 0), "{altered:?}");
         }

@@ -11,23 +11,15 @@
 //! | backend | `PUT` | form `POST` | private `GET` |
 //! |---|---|---|---|
 //! | COS | XML v5 presigned URL with `content-type`, `content-length`, `x-cos-forbid-overwrite`, `x-cos-meta-openid` signed ([`weapp_common::cos::ObjectRequest`]) | PostObject policy (<https://cloud.tencent.com/document/api/436/14690>) | XML v5 presigned `GET` |
-//! | S3 | SigV4 query signing by `object_store` with `content-type`, `content-length`, `if-none-match: *`, `x-amz-meta-openid` signed | SigV4 POST policy (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-UsingHTTPPOST.html>) | SigV4 presigned `GET` |
+//! | S3 | SigV4 query signing with `content-type`, `content-length`, `if-none-match: *`, `x-amz-meta-openid` signed ([`weapp_common::post_policy::query`]) | SigV4 POST policy (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-UsingHTTPPOST.html>) | SigV4 presigned `GET` |
 //! | local, memory | the album's own `PUT {base}/album/files/{key}?expires=&signature=` ([`mac`]) | the album's own `POST {base}/album/files` | `GET {base}/album/files/{key}?expires=&signature=` |
 
 pub(super) mod form;
 pub mod mac;
 
-use std::{
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use object_store::{
-    aws::AmazonS3,
-    path::Path,
-    signer::{HeaderName, HeaderValue, Method, SignedUrlOptions, Signer as _},
-};
 use weapp_common::cos::{Credentials, Endpoint, KeyTime, ObjectRequest};
 
 pub use form::FormTicket;
@@ -85,12 +77,12 @@ pub enum StoreSigner {
         credentials: Credentials,
         /// The bucket endpoint (`https://{bucket}-{appid}.cos.{region}.myqcloud.com`).
         endpoint: Endpoint,
+        /// The bucket's full name (`{bucket}-{appid}`), for PostObject policies.
+        bucket: String,
     },
-    /// SigV4, by `object_store` for URLs and by [`form`] for POST policies.
+    /// SigV4 presigned URLs and POST policies ([`weapp_common::post_policy`]).
     S3 {
-        /// The store's client (its signer).
-        store: Arc<AmazonS3>,
-        /// The bucket's POST target and credentials.
+        /// The bucket's URL, region and credentials.
         post: form::S3Post,
     },
     /// The album's own signatures (local and memory backends).
@@ -109,7 +101,7 @@ impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.store {
             StoreSigner::Cos { endpoint, .. } => write!(f, "Signer::Cos({})", endpoint.host()),
-            StoreSigner::S3 { store, .. } => write!(f, "Signer::S3({store})"),
+            StoreSigner::S3 { post } => write!(f, "Signer::S3({})", post.url),
             StoreSigner::Album => f.write_str("Signer::Album([REDACTED])"),
         }
     }
@@ -155,6 +147,7 @@ impl Signer {
             StoreSigner::Cos {
                 credentials,
                 endpoint,
+                ..
             } => {
                 headers.push(("x-cos-forbid-overwrite".to_owned(), "true".to_owned()));
                 if let Some(owner) = grant.owner {
@@ -167,28 +160,22 @@ impl Signer {
                     .context("COS key time")?;
                 request.presign(credentials, key_time).url().to_owned()
             }
-            StoreSigner::S3 { store, .. } => {
+            StoreSigner::S3 { post } => {
                 headers.push(("If-None-Match".to_owned(), "*".to_owned()));
                 if let Some(owner) = grant.owner {
                     headers.push((format!("x-amz-meta-{OWNER_METADATA}"), owner.to_owned()));
                 }
-                let mut options = SignedUrlOptions::default();
-                for (name, value) in &headers {
-                    options = options.with_signed_header(
-                        HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())?,
-                        HeaderValue::from_str(value)?,
-                    );
-                }
-                store
-                    .signed_url_opts(
-                        Method::PUT,
-                        &Path::parse(grant.key)?,
-                        Duration::from_secs(grant.expires_in),
-                        &options,
-                    )
-                    .await
-                    .context("S3 presigning")?
-                    .to_string()
+                let signed: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                post.presign(
+                    "PUT",
+                    grant.key,
+                    &signed,
+                    grant.unix_now(),
+                    grant.expires_in,
+                )?
             }
             StoreSigner::Album => {
                 let expires = grant.expires_at();
@@ -207,8 +194,9 @@ impl Signer {
         })
     }
 
-    /// A `GET` URL of `key` valid `expires_in` seconds from `now` (private buckets).
-    /// `served_url` is the album's own files URL of the key.
+    /// A `GET` URL of `key` signed at `now` and valid `expires_in` seconds from then (private
+    /// buckets); the same inputs give the same URL. `served_url` is the album's own files URL
+    /// of the key.
     ///
     /// # Errors
     /// When the store's signer fails.
@@ -223,6 +211,7 @@ impl Signer {
             StoreSigner::Cos {
                 credentials,
                 endpoint,
+                ..
             } => {
                 let key_time = KeyTime::from_now(unix(now), expires_in).context("COS key time")?;
                 ObjectRequest::new("GET", endpoint, key)
@@ -231,15 +220,7 @@ impl Signer {
                     .url()
                     .to_owned()
             }
-            StoreSigner::S3 { store, .. } => store
-                .signed_url(
-                    Method::GET,
-                    &Path::parse(key)?,
-                    Duration::from_secs(expires_in),
-                )
-                .await
-                .context("S3 presigning")?
-                .to_string(),
+            StoreSigner::S3 { post } => post.presign("GET", key, &[], unix(now), expires_in)?,
             StoreSigner::Album => {
                 let expires = unix(now).saturating_add(expires_in);
                 let signature = self.mac.sign(&Signed {

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use secrecy::SecretString;
 use weapp_common::config::Secret;
 
@@ -19,6 +21,7 @@ fn cos() -> anyhow::Result<Signer> {
                 SecretString::from("BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz"),
             ),
             endpoint: Endpoint::cos("examplebucket-1250000000", "ap-guangzhou")?,
+            bucket: "examplebucket-1250000000".into(),
         },
         MacKey::from_config(&Secret::from("k")),
     ))
@@ -49,7 +52,10 @@ fn query_value<'a>(url: &'a str, name: &str) -> &'a str {
 async fn album_put_urls_carry_a_signature_the_album_verifies() -> anyhow::Result<()> {
     let signer = album();
     let ticket = signer
-        .sign_put(&grant("1-a.jpg", 10, None), "http://h/applet/album/files/1-a.jpg")
+        .sign_put(
+            &grant("1-a.jpg", 10, None),
+            "http://h/applet/album/files/1-a.jpg",
+        )
         .await?;
     assert!(
         ticket
@@ -64,11 +70,11 @@ async fn album_put_urls_carry_a_signature_the_album_verifies() -> anyhow::Result
         content_type: "image/jpeg",
         expires: 1_700_000_300,
     };
-    assert!(
-        signer
-            .mac()
-            .verify(&signed, query_value(&ticket.upload_url, "signature"), 1_700_000_000)
-    );
+    assert!(signer.mac().verify(
+        &signed,
+        query_value(&ticket.upload_url, "signature"),
+        1_700_000_000
+    ));
     assert_eq!(
         ticket.headers,
         [
@@ -86,20 +92,35 @@ async fn cos_put_urls_sign_length_type_owner_and_no_overwrite() -> anyhow::Resul
         .sign_put(&grant("p/1-a.jpg", 1234, Some("o_alice")), "")
         .await?;
     let url = &ticket.upload_url;
-    assert!(url.starts_with("https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/p/1-a.jpg?"), "{url}");
+    assert!(
+        url.starts_with(
+            "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/p/1-a.jpg?"
+        ),
+        "{url}"
+    );
     assert_eq!(
         query_value(url, "q-header-list"),
         "content-length%3Bcontent-type%3Bhost%3Bx-cos-forbid-overwrite%3Bx-cos-meta-openid",
         "{url}"
     );
     assert!(!url.contains("BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz"));
-    assert!(!url.contains("o_alice"), "the owner travels as a header only");
+    assert!(
+        !url.contains("o_alice"),
+        "the owner travels as a header only"
+    );
     let names: Vec<_> = ticket.headers.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
-        ["Content-Type", "Content-Length", "x-cos-forbid-overwrite", "x-cos-meta-openid"]
+        [
+            "Content-Type",
+            "Content-Length",
+            "x-cos-forbid-overwrite",
+            "x-cos-meta-openid"
+        ]
     );
-    let other_size = signer.sign_put(&grant("p/1-a.jpg", 1235, Some("o_alice")), "").await?;
+    let other_size = signer
+        .sign_put(&grant("p/1-a.jpg", 1235, Some("o_alice")), "")
+        .await?;
     assert_ne!(
         query_value(url, "q-signature"),
         query_value(&other_size.upload_url, "q-signature")
@@ -109,10 +130,12 @@ async fn cos_put_urls_sign_length_type_owner_and_no_overwrite() -> anyhow::Resul
 
 #[tokio::test]
 async fn private_get_urls_are_signed_for_each_backend() -> anyhow::Result<()> {
-    let url = cos()?
-        .sign_get("p/1-a.jpg", "", 3600, now())
-        .await?;
-    assert_eq!(query_value(&url, "q-sign-time"), "1700000000%3B1700003600", "{url}");
+    let url = cos()?.sign_get("p/1-a.jpg", "", 3600, now()).await?;
+    assert_eq!(
+        query_value(&url, "q-sign-time"),
+        "1700000000%3B1700003600",
+        "{url}"
+    );
     assert!(!query_value(&url, "q-signature").is_empty());
 
     let signer = album();
@@ -125,7 +148,11 @@ async fn private_get_urls_are_signed_for_each_backend() -> anyhow::Result<()> {
         content_type: "",
         expires: 1_700_000_060,
     };
-    assert!(signer.mac().verify(&signed, query_value(&url, "signature"), 1_700_000_000));
+    assert!(
+        signer
+            .mac()
+            .verify(&signed, query_value(&url, "signature"), 1_700_000_000)
+    );
     Ok(())
 }
 
@@ -143,7 +170,37 @@ fn album_forms_list_the_fields_then_the_file() -> anyhow::Result<()> {
         content_type: "image/jpeg",
         expires: 1_700_000_300,
     };
-    assert!(signer.mac().verify(&signed, &form.fields[3].1, 1_700_000_000));
+    assert!(
+        signer
+            .mac()
+            .verify(&signed, &form.fields[3].1, 1_700_000_000)
+    );
+    Ok(())
+}
+
+#[test]
+fn cos_forms_carry_the_post_object_policy_fields_in_order() -> anyhow::Result<()> {
+    let form = cos()?.sign_form(&grant("p/1-a.jpg", 5000, Some("o_alice")), "")?;
+    assert_eq!(
+        form.url,
+        "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/"
+    );
+    let names: Vec<_> = form.fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "key",
+            "Content-Type",
+            "x-cos-meta-openid",
+            "success_action_status",
+            "policy",
+            "q-sign-algorithm",
+            "q-ak",
+            "q-key-time",
+            "q-signature"
+        ]
+    );
+    assert_eq!(form.fields[7].1, "1700000000;1700000300");
     Ok(())
 }
 

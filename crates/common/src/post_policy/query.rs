@@ -1,0 +1,251 @@
+//! SigV4 query-string authentication: presigned URLs — the `GET` of an image in a private
+//! bucket, the `PUT` of a direct upload with its headers signed
+//! (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>).
+//!
+//! Unlike `object_store`'s signer, which reads the clock and refuses to sign `Content-Length`,
+//! the signing time is an input (the album signs image URLs at the start of a time window, so
+//! the same image keeps the same URL for a while and clients can cache it) and any header may
+//! be signed (a direct upload binds its exact `Content-Length`).
+//!
+//! 1. canonical request = `{METHOD}\n{URI-encoded path}\n{sorted query}\n{canonical headers}\n{signed header names}\nUNSIGNED-PAYLOAD`;
+//! 2. string to sign = `AWS4-HMAC-SHA256\n{X-Amz-Date}\n{scope}\n{hex SHA-256(canonical request)}`;
+//! 3. `X-Amz-Signature` = hex HMAC-SHA256(signing key, string to sign).
+//!
+//! Pinned by AWS's published example (`GET /test.txt` of `examplebucket`, 2013-05-24).
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use sha2::{Digest, Sha256};
+
+use super::{
+    PolicyError,
+    sigv4::{ALGORITHM, S3Credentials, SERVICE, SigningKey},
+    utc,
+};
+
+/// What SigV4 leaves unencoded: RFC 3986 unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+fn encode(text: &str) -> String {
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
+/// A presigned `GET` of the object at `path` (its URI path, each segment already decoded, e.g.
+/// `/album/photos/1-a.jpg`) on `origin` (`http://127.0.0.1:8333`, `https://bucket.s3.amazonaws.com`),
+/// signed at `signed_at` (unix seconds) and valid `expires_in` seconds from then.
+///
+/// # Errors
+/// [`PolicyError::InvalidRegion`]; [`PolicyError::TimeOutOfRange`] for a time past 9999.
+pub fn presign_get(
+    credentials: &S3Credentials,
+    region: &str,
+    origin: &str,
+    path: &str,
+    signed_at: u64,
+    expires_in: u64,
+) -> Result<String, PolicyError> {
+    presign(
+        credentials,
+        region,
+        &Request {
+            method: "GET",
+            origin,
+            path,
+            headers: &[],
+        },
+        signed_at,
+        expires_in,
+    )
+}
+
+/// One request to presign.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// `GET`, `PUT`, …
+    pub method: &'a str,
+    /// `scheme://host[:port]`.
+    pub origin: &'a str,
+    /// The object's URI path, segments decoded (`/album/photos/1-a.jpg`).
+    pub path: &'a str,
+    /// Headers the client must send exactly (names any case; `host` is always signed).
+    pub headers: &'a [(&'a str, &'a str)],
+}
+
+/// A presigned URL of `request`, signed at `signed_at` (unix seconds), valid `expires_in`
+/// seconds from then; the client must send each of `request.headers` with its value.
+///
+/// # Errors
+/// [`PolicyError::InvalidRegion`]; [`PolicyError::TimeOutOfRange`] for a time past 9999.
+pub fn presign(
+    credentials: &S3Credentials,
+    region: &str,
+    request: &Request<'_>,
+    signed_at: u64,
+    expires_in: u64,
+) -> Result<String, PolicyError> {
+    let Request {
+        method,
+        origin,
+        path,
+        headers,
+    } = *request;
+    let region_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+    if region.is_empty() || !region.bytes().all(region_char) {
+        return Err(PolicyError::InvalidRegion(region.to_owned()));
+    }
+    let host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    let issued = utc(signed_at)?;
+    let date = format!(
+        "{:04}{:02}{:02}",
+        issued.year(),
+        u8::from(issued.month()),
+        issued.day()
+    );
+    let amz_date = format!(
+        "{date}T{:02}{:02}{:02}Z",
+        issued.hour(),
+        issued.minute(),
+        issued.second()
+    );
+    let scope = format!("{date}/{region}/{SERVICE}/aws4_request");
+    let canonical_path = path.split('/').map(encode).collect::<Vec<_>>().join("/");
+    // Already in the byte order SigV4 sorts by.
+    let mut query = vec![
+        ("X-Amz-Algorithm", ALGORITHM.to_owned()),
+        (
+            "X-Amz-Credential",
+            format!("{}/{scope}", credentials.access_key_id()),
+        ),
+        ("X-Amz-Date", amz_date.clone()),
+        ("X-Amz-Expires", expires_in.to_string()),
+    ];
+    if let Some(token) = credentials.session_token_text() {
+        query.push(("X-Amz-Security-Token", token.to_owned()));
+    }
+    let mut canonical_headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .filter(|(name, _)| name != "host")
+        .collect();
+    canonical_headers.push(("host".to_owned(), host.to_owned()));
+    canonical_headers.sort();
+    let signed_headers = canonical_headers
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    query.push(("X-Amz-SignedHeaders", signed_headers.clone()));
+    let canonical_query = query
+        .iter()
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let header_lines: String = canonical_headers
+        .iter()
+        .map(|(name, value)| format!("{name}:{value}\n"))
+        .collect();
+    let canonical_request = format!(
+        "{method}\n{canonical_path}\n{canonical_query}\n{header_lines}\n{signed_headers}\nUNSIGNED-PAYLOAD"
+    );
+    let string_to_sign = format!(
+        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+    );
+    let signature =
+        SigningKey::derive(credentials.secret(), &date, region, SERVICE).sign(&string_to_sign);
+    Ok(format!(
+        "{}{canonical_path}?{canonical_query}&X-Amz-Signature={signature}",
+        origin.trim_end_matches('/')
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+
+    fn aws_example() -> S3Credentials {
+        S3Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            SecretString::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_aws_published_example_signs_alike() -> Result<(), PolicyError> {
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html:
+        // GET https://examplebucket.s3.amazonaws.com/test.txt, 2013-05-24T00:00:00Z, 86400 s.
+        let url = presign_get(
+            &aws_example(),
+            "us-east-1",
+            "https://examplebucket.s3.amazonaws.com",
+            "/test.txt",
+            1_369_353_600,
+            86_400,
+        )?;
+        assert_eq!(
+            url,
+            "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
+             &X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\
+             &X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn paths_are_encoded_per_segment_and_the_time_is_an_input() -> Result<(), PolicyError> {
+        let sign = |at| {
+            presign_get(
+                &aws_example(),
+                "us-east-1",
+                "http://127.0.0.1:8333",
+                "/album/猫 1.jpg",
+                at,
+                60,
+            )
+        };
+        let url = sign(1_700_000_000)?;
+        assert!(
+            url.starts_with("http://127.0.0.1:8333/album/%E7%8C%AB%201.jpg?X-Amz-Algorithm="),
+            "{url}"
+        );
+        assert_eq!(url, sign(1_700_000_000)?, "the same inputs, the same URL");
+        assert_ne!(url, sign(1_700_000_001)?);
+        assert!(presign_get(&aws_example(), "US", "http://h", "/a", 0, 1).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn signed_headers_are_listed_sorted_and_bind_the_signature() -> Result<(), PolicyError> {
+        let put = |length: &'static str| {
+            presign(
+                &aws_example(),
+                "us-east-1",
+                &Request {
+                    method: "PUT",
+                    origin: "http://127.0.0.1:8333",
+                    path: "/album/1-a.jpg",
+                    headers: &[("Content-Type", "image/jpeg"), ("Content-Length", length)],
+                },
+                1_700_000_000,
+                300,
+            )
+        };
+        let url = put("10")?;
+        assert!(
+            url.contains("&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&"),
+            "{url}"
+        );
+        assert_ne!(url, put("11")?);
+        Ok(())
+    }
+}
