@@ -14,17 +14,28 @@
 //! `[REDACTED]`, and nothing here logs them or a request URL carrying them.
 
 mod client;
+pub mod clock;
 mod config;
+mod error;
 pub mod open_data;
 mod session_key;
 mod signature;
 pub mod sim;
+mod tcb;
+mod token;
+mod transport;
 
-pub use client::{AccessToken, CodeSession, Jscode2SessionError, WxClient, WxError};
+pub use client::{AccessToken, CodeSession, Jscode2SessionError, WxClient};
 pub use config::{DEFAULT_BASE_URL, DEFAULT_TIMEOUT, WxConfig};
+pub use error::{TOKEN_ERRCODES, WxError};
 pub use open_data::{
     DecryptError, EncryptError, EncryptedOpenData, decrypt_open_data, encrypt_open_data,
 };
 pub use session_key::SessionKey;
 pub use signature::{raw_data_signature, verify_raw_data};
+pub use tcb::{
+    CloudRunConfig, CloudStorage, FILE_FIELD, FILE_NOT_FOUND, FileDeletion, FileDownload, FilePart,
+    FileStatus, MAX_BATCH, UploadTicket,
+};
+pub use token::{TokenConfig, TokenKeeper, TokenMode};
 pub use weapp_common::config::Secret;
