@@ -1,8 +1,14 @@
 //! The WeChat server API as the mini-program backends use it, and a simulator of it.
 //!
-//! - [`WxClient`]: `jscode2session` (a `wx.login()` code → openid + session_key) and
-//!   `cgi-bin/token`, over one pooled `reqwest` client with timeouts
+//! - [`WxClient`]: `jscode2session` (a `wx.login()` code → openid + session_key),
+//!   `cgi-bin/token` and `cgi-bin/stable_token`, over one pooled `reqwest` client with timeouts
 //!   (`spec/originals.md` §3.1, §7.2; <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html>).
+//! - [`TokenKeeper`]: the credential of every other call — the app's one access token shared by
+//!   all instances through Redis and refreshed by one at a time, a stable token, a cloud-call
+//!   token or none (the Cloud Run open-API service) — renewed once and retried on a refused
+//!   token.
+//! - [`CloudStorage`]: WeChat Cloud Run object storage — upload tickets, the upload form (file
+//!   last), batch download URLs and deletes.
 //! - [`verify_raw_data`]: the `wx.getUserInfo()` rawData signature,
 //!   lowercase hex SHA-1(rawData ‖ session_key) (§3.1).
 //! - [`decrypt_open_data`]: `encryptedData` → JSON, AES-128-CBC with the session_key, watermark
@@ -10,8 +16,8 @@
 //! - [`sim`]: the WeChat API simulator behind the `wx-sim` binary (local stack, end-to-end
 //!   tests).
 //!
-//! Secrets (the app secret, session keys, access tokens) are wrapped so `Debug` prints
-//! `[REDACTED]`, and nothing here logs them or a request URL carrying them.
+//! Secrets (the app secret, session keys, access tokens, upload signatures) are wrapped so
+//! `Debug` prints `[REDACTED]`, and nothing here logs them or a request URL carrying them.
 
 mod client;
 pub mod clock;

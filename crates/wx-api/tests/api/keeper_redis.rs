@@ -197,3 +197,52 @@ async fn redis_away_is_a_clear_error_and_no_exchange() {
     assert!(matches!(error, WxError::TokenUnavailable(_)), "{error:?}");
     assert_eq!(sim.token_calls().await.0, 0);
 }
+
+#[tokio::test]
+async fn the_token_never_reaches_the_log_debug_or_errors() {
+    let (sim, redis) = (spawn_sim(), TestRedis::new());
+    let storage = sim.storage(&redis.config(TokenMode::AppSecret));
+    let ticket = storage
+        .upload_ticket("shared/secret.jpg")
+        .await
+        .expect("a ticket");
+    sim.helper("/sim/tokens/revoke", json!({})).await;
+    storage
+        .upload_ticket("shared/secret-again.jpg")
+        .await
+        .expect("a ticket");
+    sim.helper("/sim/tokens/revoke", json!({})).await;
+    let error = sim
+        .storage(&TokenConfig {
+            mode: TokenMode::Cloudbase,
+            cloudbase_access_token: wx_api::Secret::from("cloud-call-TOPSECRET"),
+            ..TokenConfig::default()
+        })
+        .upload_ticket("shared/refused.jpg")
+        .await
+        .expect_err("a wrong cloud-call token");
+    let stored = redis.stored("access_token").await.expect("a shared token");
+    let token = stored["access_token"]
+        .as_str()
+        .expect("the token")
+        .to_owned();
+    assert_eq!(token.len(), 43);
+    let texts = [
+        format!("{storage:?}"),
+        format!("{:?}", storage.keeper()),
+        format!("{ticket:?}"),
+        format!("{error:?} {error}"),
+    ];
+    for text in texts.iter().chain(crate::helpers::captured_logs().iter()) {
+        assert!(!text.contains(&token), "token shown: {text}");
+        assert!(
+            !text.contains("cloud-call-TOPSECRET"),
+            "token shown: {text}"
+        );
+        assert!(
+            !text.contains(crate::helpers::APP_SECRET),
+            "secret shown: {text}"
+        );
+    }
+    redis.cleanup().await;
+}
