@@ -56,11 +56,7 @@ impl TokenKeeper {
                 return Ok(token.clone());
             }
             if let Some(nonce) = redis.try_lock().await? {
-                let result = self.refresh_locked(redis, stale).await;
-                if let Err(error) = redis.unlock(&nonce).await {
-                    log::warn!("releasing the token refresh lock: {error}");
-                }
-                return result;
+                return self.refresh_detached(nonce, stale.cloned()).await;
             }
             if Instant::now() >= deadline {
                 return Err(WxError::TokenUnavailable(format!(
@@ -70,6 +66,30 @@ impl TokenKeeper {
             }
             tokio::time::sleep(self.inner.poll).await;
         }
+    }
+
+    /// Refresh under the lock taken with `nonce` in a task of its own, so that a caller
+    /// dropped mid-refresh (a client hanging up) neither aborts the exchange nor leaves the
+    /// lock to lapse while the other instances wait. The task ends with the refresh: at most
+    /// two WeChat calls and three Redis commands, each under its timeout.
+    async fn refresh_detached(
+        &self,
+        nonce: String,
+        stale: Option<Secret>,
+    ) -> Result<StoredToken, WxError> {
+        let keeper = self.clone();
+        let task = tokio::spawn(async move {
+            let Shared::Redis(redis) = &keeper.inner.shared else {
+                return Err(WxError::TokenUnavailable("no shared store".to_owned()));
+            };
+            let result = keeper.refresh_locked(redis, stale.as_ref()).await;
+            if let Err(error) = redis.unlock(&nonce).await {
+                log::warn!("releasing the token refresh lock: {error}");
+            }
+            result
+        });
+        task.await
+            .map_err(|error| WxError::TokenUnavailable(format!("token refresh task: {error}")))?
     }
 
     /// Under the lock: look again (the previous holder may have just refreshed), then fetch.

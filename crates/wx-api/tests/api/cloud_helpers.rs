@@ -126,11 +126,16 @@ impl TestRedis {
 
     /// Remove every key of this prefix (they also expire by themselves: token and lock TTLs).
     pub async fn cleanup(&self) {
+        self.cleanup_app(APP_ID).await;
+    }
+
+    /// [`TestRedis::cleanup`] for the keys of `app_id`.
+    pub async fn cleanup_app(&self, app_id: &str) {
         let mut connection = self.connection().await;
         let keys: Vec<String> = ["access_token", "stable_token"]
             .into_iter()
             .flat_map(|kind| {
-                let key = format!("{}{APP_ID}:{kind}", self.prefix);
+                let key = format!("{}{app_id}:{kind}", self.prefix);
                 [format!("{key}:lock"), key]
             })
             .collect();

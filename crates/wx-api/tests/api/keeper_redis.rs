@@ -13,6 +13,9 @@ use wx_api::{CloudStorage, TokenConfig, TokenMode, WxError, clock::OffsetClock};
 use crate::{
     cloud_helpers::{TestRedis, storage},
     helpers::{APP_ID, TestSim, spawn_sim},
+    tcb_shapes::{
+        APP_ID as SHAPE_APP_ID, PATH, serve_tickets, storage_with as shape_storage_with, wechat,
+    },
 };
 
 /// `n` concurrent ticket requests on each instance; all must succeed.
@@ -245,4 +248,33 @@ async fn the_token_never_reaches_the_log_debug_or_errors() {
         );
     }
     redis.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_caller_dropped_mid_refresh_neither_aborts_it_nor_leaves_the_lock() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/cgi-bin/token"))
+        .respond_with(
+            wechat(r#"{"access_token":"SLOW","expires_in":7200}"#)
+                .set_delay(Duration::from_millis(300)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    serve_tickets(&server, Some("SLOW"), 1).await;
+    let redis = TestRedis::new();
+    let config = TokenConfig {
+        wait_ms: 2000,
+        ..redis.config(TokenMode::AppSecret)
+    };
+    let dropped = shape_storage_with(&server, &config);
+    let abandoned =
+        tokio::time::timeout(Duration::from_millis(50), dropped.upload_ticket(PATH)).await;
+    assert!(abandoned.is_err(), "the first caller gave up mid-exchange");
+    // Well under the lock's 12 s: the abandoned refresh finished and released it.
+    shape_storage_with(&server, &config)
+        .upload_ticket(PATH)
+        .await
+        .expect("a ticket from the refresh the first caller started");
+    redis.cleanup_app(SHAPE_APP_ID).await;
 }

@@ -38,11 +38,16 @@ pub fn storage(server: &MockServer, mode: TokenMode) -> CloudStorage {
         cloudbase_access_token: Secret::from("CLOUDBASE_TOKEN"),
         ..TokenConfig::default()
     };
+    storage_with(server, &config)
+}
+
+/// A storage client of the documents' environment on `server`, with `config`.
+pub fn storage_with(server: &MockServer, config: &TokenConfig) -> CloudStorage {
     let cloud = CloudRunConfig {
         env: ENV.to_owned(),
         ..CloudRunConfig::default()
     };
-    CloudStorage::new(keeper(server, &config), &cloud).expect("a client")
+    CloudStorage::new(keeper(server, config), &cloud).expect("a client")
 }
 
 pub async fn give_token(server: &MockServer, token: &str, times: u64) {
