@@ -21,7 +21,10 @@ use serde::Serialize;
 use serde_json::Value;
 use weapp_common::config::Secret;
 
-use crate::{SessionKey, WxConfig, WxError, transport::Transport};
+use crate::{
+    SessionKey, WxConfig, WxError,
+    transport::{Transport, api_result},
+};
 
 /// Why a `wx.login()` code could not be exchanged (`ERR_SESSION_KEY_EXCHANGE_FAILED`).
 #[derive(Debug, thiserror::Error)]
@@ -221,24 +224,14 @@ struct StableTokenRequest<'a> {
 
 /// `{"access_token","expires_in"}`, or WeChat's error.
 fn token_answer(body: Value) -> Result<AccessToken, WxError> {
+    let body = api_result(body)?;
     let token = body.get("access_token").and_then(Value::as_str);
-    let expires_in = body.get("expires_in").and_then(Value::as_u64);
-    if let (Some(token), Some(expires_in)) = (token, expires_in) {
-        return Ok(AccessToken {
+    match (token, body.get("expires_in").and_then(Value::as_u64)) {
+        (Some(token), Some(expires_in)) => Ok(AccessToken {
             access_token: Secret::from(token),
             expires_in: Duration::from_secs(expires_in),
-        });
-    }
-    match body.get("errcode").and_then(Value::as_i64) {
-        Some(errcode) => Err(WxError::Api {
-            errcode,
-            errmsg: body
-                .get("errmsg")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
         }),
-        None => Err(WxError::Malformed(
+        _ => Err(WxError::Malformed(
             "no access_token/expires_in and no errcode".to_owned(),
         )),
     }
