@@ -11,6 +11,5 @@ mod helpers;
 mod modern;
 mod openapi;
 mod paints;
-mod proxy;
 mod store;
 mod weapp_session;

@@ -12,5 +12,4 @@ mod helpers;
 mod list;
 mod migrations;
 mod openapi;
-mod proxy;
 mod rate_limit;
