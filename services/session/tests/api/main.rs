@@ -8,6 +8,7 @@
 mod faults;
 mod health;
 mod helpers;
+mod idle;
 mod modern;
 mod openapi;
 mod paints;
