@@ -16,17 +16,19 @@ use tokio::{
         tcp::{OwnedReadHalf, OwnedWriteHalf},
     },
     sync::watch,
-    task::{AbortHandle, JoinSet},
+    task::{JoinHandle, JoinSet},
 };
 
 /// Bytes read in one go; a held request or reply larger than this stays partly in the kernel.
 const CHUNK: usize = 64 * 1024;
 
-/// Which directions forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What forwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Flow {
-    pub(super) to_backend: bool,
-    pub(super) to_client: bool,
+    /// Nothing forwards, either way, on any connection.
+    pub(super) frozen: bool,
+    /// The backend's answers on connections with an id below this one are held.
+    pub(super) replies_held_below: u64,
 }
 
 /// One direction of a relayed connection.
@@ -37,11 +39,8 @@ enum Direction {
 }
 
 impl Flow {
-    fn open(self, direction: Direction) -> bool {
-        match direction {
-            Direction::ToBackend => self.to_backend,
-            Direction::ToClient => self.to_client,
-        }
+    fn open(self, direction: Direction, id: u64) -> bool {
+        !self.frozen && (direction == Direction::ToBackend || id >= self.replies_held_below)
     }
 }
 
@@ -63,22 +62,20 @@ pub(super) struct Link {
 pub(super) struct Shared {
     pub(super) flow: watch::Sender<Flow>,
     pub(super) refuse: AtomicBool,
-    connections: Mutex<HashMap<u64, AbortHandle>>,
+    connections: Mutex<HashMap<u64, JoinHandle<()>>>,
     pub(super) links: Mutex<HashMap<u64, Link>>,
     /// Bumped whenever a link changes, for the relay's signals.
     pub(super) changes: watch::Sender<u64>,
     /// Counts forwarded writes across all connections: a clock for "since".
     pub(super) traffic: AtomicU64,
-    next_id: AtomicU64,
+    /// The id of the next connection (ids grow in accept order).
+    pub(super) next_id: AtomicU64,
 }
 
 impl Shared {
     pub(super) fn new() -> Self {
         Self {
-            flow: watch::Sender::new(Flow {
-                to_backend: true,
-                to_client: true,
-            }),
+            flow: watch::Sender::new(Flow::default()),
             refuse: AtomicBool::new(false),
             connections: Mutex::default(),
             links: Mutex::default(),
@@ -96,26 +93,49 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let task = tokio::spawn(relay(client, target, id, Arc::clone(self)));
-        connections.insert(id, task.abort_handle());
+        connections.insert(id, task);
     }
 
-    /// Close the connections `which` picks (both peers see them closed).
-    pub(super) fn cut(&self, which: impl Fn(Option<&Link>) -> bool) {
-        let mut links = self.links.lock().unwrap_or_else(PoisonError::into_inner);
-        self.connections
+    /// Close the connections `which` picks; when this returns, their sockets are closed (both
+    /// peers see them closed).
+    pub(super) async fn cut(&self, which: impl Fn(Option<&Link>) -> bool) {
+        let mut cut = Vec::new();
+        {
+            let mut links = self.links.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut connections = self
+                .connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let picked: Vec<u64> = connections
+                .keys()
+                .copied()
+                .filter(|id| which(links.get(id)))
+                .collect();
+            for id in picked {
+                links.remove(&id);
+                if let Some(task) = connections.remove(&id) {
+                    task.abort();
+                    cut.push(task);
+                }
+            }
+        }
+        self.changes.send_modify(|version| *version += 1);
+        for task in cut {
+            // Cancelled: the task and its sockets are dropped.
+            let _ = task.await;
+        }
+    }
+
+    /// Stop every connection at once, without waiting (the relay is being dropped).
+    pub(super) fn abort_all(&self) {
+        for (_, task) in self
+            .connections
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .retain(|id, task| {
-                let link = links.get(id);
-                if !which(link) {
-                    return true;
-                }
-                task.abort();
-                links.remove(id);
-                false
-            });
-        drop(links);
-        self.changes.send_modify(|version| *version += 1);
+            .drain()
+        {
+            task.abort();
+        }
     }
 
     /// A copy of every link, to test a condition on.
@@ -203,7 +223,10 @@ async fn pump(
             Ok(read) => read,
         };
         shared.update(id, |link| link.held[slot] = read);
-        if gate.wait_for(|flow| flow.open(direction)).await.is_err()
+        if gate
+            .wait_for(|flow| flow.open(direction, id))
+            .await
+            .is_err()
             || to.write_all(&buffer[..read]).await.is_err()
         {
             break;
@@ -219,6 +242,6 @@ async fn pump(
         });
     }
     // A close travels behind the bytes before it: not while this direction is frozen.
-    let _ = gate.wait_for(|flow| flow.open(direction)).await;
+    let _ = gate.wait_for(|flow| flow.open(direction, id)).await;
     let _ = to.shutdown().await;
 }

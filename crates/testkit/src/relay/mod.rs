@@ -64,9 +64,10 @@ impl Relay {
         self.port
     }
 
-    /// Close every open relayed connection (both peers see it closed); new ones are relayed.
-    pub fn cut(&self) {
-        self.shared.cut(|_| true);
+    /// Close every open relayed connection (both peers see it closed by the time this
+    /// returns); new ones are relayed.
+    pub async fn cut(&self) {
+        self.shared.cut(|_| true).await;
     }
 
     /// Close the connections that stay quiet from now until another one forwards something;
@@ -81,36 +82,34 @@ impl Relay {
         })
         .await;
         self.shared
-            .cut(|link| link.is_none_or(|link| link.last_traffic <= since));
+            .cut(|link| link.is_none_or(|link| link.last_traffic <= since))
+            .await;
     }
 
     /// The backend "goes down": open connections are cut, new ones closed at once.
-    pub fn down(&self) {
+    pub async fn down(&self) {
         self.shared.refuse.store(true, Ordering::SeqCst);
-        self.cut();
+        self.cut().await;
     }
 
     /// Stop forwarding in both directions on every connection, open or new, closing nothing.
     pub fn freeze(&self) {
-        self.set_flow(false, false);
+        self.shared.flow.send_modify(|flow| flow.frozen = true);
     }
 
-    /// Stop forwarding the backend's answers only: requests still reach it.
+    /// Stop forwarding the backend's answers on the connections open now: their requests still
+    /// reach it, its answers never come back. New connections work.
     pub fn freeze_replies(&self) {
-        self.set_flow(true, false);
+        let next = self.shared.next_id.load(Ordering::SeqCst);
+        self.shared
+            .flow
+            .send_modify(|flow| flow.replies_held_below = next);
     }
 
     /// Relay everything again: accept new connections and forward held bytes, then the rest.
     pub fn up(&self) {
         self.shared.refuse.store(false, Ordering::SeqCst);
-        self.set_flow(true, true);
-    }
-
-    fn set_flow(&self, to_backend: bool, to_client: bool) {
-        self.shared.flow.send_replace(Flow {
-            to_backend,
-            to_client,
-        });
+        self.shared.flow.send_replace(Flow::default());
     }
 
     /// Wait until nothing is held and every request passed to the backend has been answered
@@ -158,7 +157,7 @@ impl Relay {
 impl Drop for Relay {
     fn drop(&mut self) {
         self.accept.abort();
-        self.down();
+        self.shared.abort_all();
     }
 }
 

@@ -75,7 +75,7 @@ async fn a_cut_closes_open_connections_and_new_ones_work() {
     let relay = Relay::start(&echo().await).await;
     let mut old = connect(&relay).await;
     assert_eq!(round_trip(&mut old, b"x").await, b"x");
-    relay.cut();
+    relay.cut().await;
     let mut byte = [0u8; 1];
     assert_eq!(old.read(&mut byte).await.unwrap_or(0), 0, "closed");
     let mut new = connect(&relay).await;
@@ -85,7 +85,7 @@ async fn a_cut_closes_open_connections_and_new_ones_work() {
 #[tokio::test]
 async fn down_closes_new_connections_at_once() {
     let relay = Relay::start(&echo().await).await;
-    relay.down();
+    relay.down().await;
     let mut stream = connect(&relay).await;
     let mut byte = [0u8; 1];
     assert_eq!(stream.read(&mut byte).await.unwrap_or(0), 0);
@@ -109,4 +109,23 @@ async fn cut_idle_closes_the_quiet_connections_and_keeps_the_busy_one() {
     let mut byte = [0u8; 1];
     assert_eq!(quiet.read(&mut byte).await.unwrap_or(0), 0, "closed");
     assert_eq!(round_trip(&mut busy, b"and on").await, b"and on");
+}
+
+#[tokio::test]
+async fn frozen_replies_hold_the_answers_of_open_connections_only() {
+    let relay = Relay::start(&echo().await).await;
+    let mut old = connect(&relay).await;
+    assert_eq!(round_trip(&mut old, b"a").await, b"a");
+    relay.freeze_replies();
+    old.write_all(b"b").await.unwrap_or_else(|e| panic!("{e}"));
+    relay.holding(Duration::from_secs(5)).await;
+    let mut new = connect(&relay).await;
+    assert_eq!(round_trip(&mut new, b"c").await, b"c");
+    relay.up();
+    relay.settled(Duration::from_secs(5)).await;
+    let mut answer = [0u8; 1];
+    old.read_exact(&mut answer)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&answer, b"b");
 }

@@ -23,7 +23,7 @@ async fn redis_down_is_a_clear_503_and_the_service_recovers_by_itself() {
         .as_ref()
         .unwrap_or_else(|| panic!("proxied"));
 
-    redis.down();
+    redis.down().await;
     let (status, body) = call(app.http.get(app.url(LIST)).header("X-WX-Code", &login.code)).await;
     assert_eq!(status, 503);
     assert_eq!(
@@ -75,7 +75,7 @@ async fn mongodb_down_is_a_clear_503_nothing_is_half_written_and_it_recovers() {
         .as_ref()
         .unwrap_or_else(|| panic!("proxied"));
 
-    mongo.down();
+    mongo.down().await;
     let unavailable =
         json!({"code":-1,"msg":"fail","error":{"reason":"database unavailable, please retry"}});
     assert_eq!(call(save("during")).await, (503, unavailable.clone()));

@@ -45,7 +45,7 @@ async fn close_idle_connections(app: &TestApp) {
     let (Some(redis), Some(mongo)) = (&app.redis_proxy, &app.mongo_proxy) else {
         panic!("spawned with relays");
     };
-    redis.cut();
+    redis.cut().await;
     mongo.cut_idle(Duration::from_secs(10)).await;
 }
 

@@ -59,7 +59,7 @@ async fn the_service_recovers_when_mysql_comes_back() {
     assert_eq!(app.list("1").await["code"], 0);
     assert_eq!(app.get_json("/readyz").await.0, 200);
 
-    relay.down();
+    relay.down().await;
     assert_eq!(app.get_json("/readyz").await, (503, unavailable()));
     assert_eq!(app.list("1").await, failed());
     let posted = app

@@ -270,6 +270,15 @@ impl TestApp {
             .await
     }
 
+    /// How many stored comments have exactly `content` (no quotes in it).
+    pub async fn rows_with_content(&self, content: &str) -> u64 {
+        self.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM comment WHERE content = '{content}'"
+            ))
+            .await
+    }
+
     /// Send a prepared comment request; status and exact reply text.
     pub async fn post_raw(&self, request: reqwest::RequestBuilder) -> (u16, String) {
         let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));

@@ -5,8 +5,10 @@
 //! `video_test_<random>`, migrates it, spawns the service on port 0 against it and drops the
 //! database when it ends.
 
+mod attempts;
 mod comments;
 mod concurrency;
+mod faults;
 mod health;
 mod helpers;
 mod list;
