@@ -111,7 +111,7 @@ impl Catalogue {
         &self.pool
     }
 
-    pub(super) async fn timed<T>(
+    async fn timed<T>(
         &self,
         operation: impl Future<Output = Result<T, mysql_async::Error>>,
     ) -> Result<T, DbError> {
