@@ -6,14 +6,17 @@
 //! - [`S3Target`]: the test S3 server and an independent client on its bucket.
 //! - [`read`], [`content_type`]: a reply's status, content type and body, as the tests compare
 //!   them.
+//! - [`Relay`]: a TCP relay in front of a backend that a test cuts, takes down or freezes.
 //!
 //! Everything here panics with a message saying what went wrong instead of returning errors:
 //! it is meant to fail tests.
 
 mod openapi;
+mod relay;
 mod s3;
 
 pub use openapi::OpenApi;
+pub use relay::Relay;
 pub use s3::{S3Target, workspace_root};
 
 use rand::{Rng, distr::Alphanumeric};

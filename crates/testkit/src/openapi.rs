@@ -67,6 +67,30 @@ impl OpenApi {
         assert_eq!(valid.ok(), Some(true), "{body} is not a {name}");
     }
 
+    /// Whether `value` is valid for the parameter `name` of `method path` by the schema the
+    /// document gives it (names compared ignoring case, as header names are) — to check that
+    /// what a route refuses as malformed, the contract refuses too. Panics when the operation
+    /// has no such parameter.
+    pub fn parameter_accepts(&self, method: &str, path: &str, name: &str, value: &Value) -> bool {
+        let parameters = self.document["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{method} {path} has no parameters"));
+        let parameter = parameters
+            .iter()
+            .map(|parameter| self.resolve(parameter))
+            .find(|parameter| {
+                parameter["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"));
+        let mut root = parameter["schema"].clone();
+        root["components"] = self.document["components"].clone();
+        let validator = jsonschema::validator_for(&root)
+            .unwrap_or_else(|e| panic!("schema of {name} of {method} {path}: {e}"));
+        validator.is_valid(value)
+    }
+
     /// Follow a local `$ref` (`#/components/...`) within the document, repeatedly.
     fn resolve<'a>(&'a self, node: &'a Value) -> &'a Value {
         match node.get("$ref").and_then(Value::as_str) {
@@ -101,9 +125,13 @@ paths:
               schema: {type: object, required: [code], properties: {code: {const: 0}}}
   /item:
     post:
+      parameters:
+        - {$ref: "#/components/parameters/Code"}
       responses:
         "200": {$ref: "#/components/responses/Item"}
 components:
+  parameters:
+    Code: {name: X-Code, in: header, schema: {type: string, minLength: 1}}
   responses:
     Item:
       description: an item
@@ -153,6 +181,17 @@ components:
             panic_message(|| openapi.assert_conforms("post", "/item", 200, &json!({"id": "x"})));
         assert!(message.contains("post /item 200"), "{message}");
         assert!(message.contains("does not conform"), "{message}");
+    }
+
+    #[test]
+    fn parameters_are_checked_against_their_schema() {
+        let openapi = openapi();
+        assert!(openapi.parameter_accepts("post", "/item", "x-code", &json!("a")));
+        assert!(!openapi.parameter_accepts("post", "/item", "X-Code", &json!("")));
+        let message = panic_message(|| {
+            openapi.parameter_accepts("post", "/item", "nope", &json!(""));
+        });
+        assert!(message.contains("has no parameter nope"), "{message}");
     }
 
     #[test]

@@ -8,44 +8,23 @@
 //!   failures too.
 //! - `GET /cgi-bin/token?grant_type=client_credential&appid&secret`
 //!   (<https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html>).
+//! - `POST /cgi-bin/stable_token` `{"grant_type":"client_credential","appid","secret","force_refresh"}`
+//!   (<https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken>).
 //!
-//! WeChat answers HTTP 200 with JSON labelled `Content-Type: text/plain` (errors and successes
-//! alike), so bodies are parsed whatever their content type. The URLs carry the app secret: they
-//! are never logged and are stripped from transport errors (`reqwest::Error::without_url`).
+//! Transport (pooling, timeouts, JSON whatever the label, URLs never logged) is
+//! [`crate::transport`]'s.
 
-use std::{error::Error as _, fmt, sync::Arc, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
-use reqwest::{Url, redirect};
 use secrecy::ExposeSecret;
+use serde::Serialize;
 use serde_json::Value;
 use weapp_common::config::Secret;
 
-use crate::{SessionKey, WxConfig};
-
-/// The most of a WeChat answer read: real ones are a few hundred bytes.
-const MAX_ANSWER_BYTES: usize = 64 * 1024;
-
-/// A WeChat API call that failed, other than jscode2session (see [`Jscode2SessionError`]).
-#[derive(Debug, thiserror::Error)]
-pub enum WxError {
-    /// The configuration cannot work (`base_url` is not an http(s) URL, TLS set-up failed).
-    #[error("invalid WeChat API configuration: {0}")]
-    Config(String),
-    /// No usable answer: connection failure, timeout, non-2xx status or a body that is not JSON.
-    #[error("WeChat API unreachable: {0}")]
-    Unreachable(String),
-    /// WeChat answered with an error, e.g. `{"errcode":40125,"errmsg":"invalid appsecret"}`.
-    #[error("WeChat API error {errcode}: {errmsg}")]
-    Api {
-        /// WeChat's `errcode`.
-        errcode: i64,
-        /// WeChat's `errmsg`.
-        errmsg: String,
-    },
-    /// A JSON answer with neither the expected fields nor an `errcode`.
-    #[error("unexpected WeChat API answer: {0}")]
-    Malformed(String),
-}
+use crate::{
+    SessionKey, WxConfig, WxError,
+    transport::{Transport, api_result},
+};
 
 /// Why a `wx.login()` code could not be exchanged (`ERR_SESSION_KEY_EXCHANGE_FAILED`).
 #[derive(Debug, thiserror::Error)]
@@ -91,21 +70,18 @@ pub struct WxClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
-    /// `base_url` without its trailing `/`.
-    base: String,
+    transport: Transport,
     app_id: String,
     app_secret: Secret,
-    timeout: Duration,
 }
 
 impl fmt::Debug for WxClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WxClient")
-            .field("base_url", &self.inner.base)
+            .field("base_url", &self.inner.transport.base())
             .field("app_id", &self.inner.app_id)
             .field("app_secret", &"[REDACTED]")
-            .field("timeout", &self.inner.timeout)
+            .field("timeout", &self.inner.transport.timeout())
             .finish()
     }
 }
@@ -117,27 +93,11 @@ impl WxClient {
     /// # Errors
     /// [`WxError::Config`] when `base_url` is not an http(s) URL or TLS cannot be set up.
     pub fn new(config: WxConfig) -> Result<Self, WxError> {
-        let url = Url::parse(&config.base_url)
-            .map_err(|error| WxError::Config(format!("base_url: {error}")))?;
-        if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
-            return Err(WxError::Config(
-                "base_url must be an http(s) URL without a query".to_owned(),
-            ));
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("weapp-cloud-wx-api/", env!("CARGO_PKG_VERSION")))
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .redirect(redirect::Policy::none())
-            .build()
-            .map_err(|error| WxError::Config(describe(error)))?;
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
-                base: config.base_url.trim_end_matches('/').to_owned(),
+                transport: Transport::new(&config.base_url, config.timeout)?,
                 app_id: config.app_id,
                 app_secret: config.app_secret,
-                timeout: config.timeout,
             }),
         })
     }
@@ -154,6 +114,8 @@ impl WxClient {
     /// `session_key`; [`Jscode2SessionError::Unreachable`] when there is no usable answer.
     pub async fn jscode2session(&self, code: &str) -> Result<CodeSession, Jscode2SessionError> {
         let body = self
+            .inner
+            .transport
             .get_json(
                 "/sns/jscode2session",
                 &[
@@ -192,14 +154,17 @@ impl WxClient {
         }
     }
 
-    /// Get an API access token (`grant_type=client_credential`). Not cached: callers that need
-    /// one often keep it for `expires_in`.
+    /// Get an API access token (`grant_type=client_credential`). Each call makes a new token
+    /// and ends the previous one (WeChat keeps both for at most five minutes): callers share
+    /// one through [`crate::TokenKeeper`].
     ///
     /// # Errors
     /// [`WxError::Api`] for a WeChat error answer, [`WxError::Unreachable`] when there is no
     /// usable answer, [`WxError::Malformed`] for JSON of another shape.
     pub async fn access_token(&self) -> Result<AccessToken, WxError> {
         let body = self
+            .inner
+            .transport
             .get_json(
                 "/cgi-bin/token",
                 &[
@@ -210,89 +175,64 @@ impl WxClient {
             )
             .await
             .map_err(WxError::Unreachable)?;
-        let token = body.get("access_token").and_then(Value::as_str);
-        let expires_in = body.get("expires_in").and_then(Value::as_u64);
-        if let (Some(token), Some(expires_in)) = (token, expires_in) {
-            return Ok(AccessToken {
-                access_token: Secret::from(token),
-                expires_in: Duration::from_secs(expires_in),
-            });
-        }
-        match body.get("errcode").and_then(Value::as_i64) {
-            Some(errcode) => Err(WxError::Api {
-                errcode,
-                errmsg: body
-                    .get("errmsg")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-            }),
-            None => Err(WxError::Malformed(
-                "no access_token/expires_in and no errcode".to_owned(),
-            )),
-        }
+        token_answer(body)
     }
 
-    /// GET `{base}{path}?{query}` and parse the answer as JSON, whatever its content type.
-    /// `Err` is a description safe to log and show: no URL, no query.
-    async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, String> {
-        let url = format!("{}{path}", self.inner.base);
-        let response = self
-            .inner
-            .http
-            .get(url)
-            .query(query)
-            .send()
-            .await
-            .map_err(|error| self.transport_failure(path, error))?;
-        let status = response.status();
-        log::debug!("WeChat API GET {path}: HTTP {status}");
-        if !status.is_success() {
-            log::warn!("WeChat API GET {path}: HTTP {status}");
-            return Err(format!("HTTP {status}"));
-        }
-        let bytes = read_capped(response)
-            .await
-            .map_err(|error| self.transport_failure(path, error))?
-            .ok_or_else(|| format!("answer larger than {MAX_ANSWER_BYTES} bytes"))?;
-        serde_json::from_slice(&bytes).map_err(|_| {
-            log::warn!("WeChat API GET {path}: HTTP {status} with a body that is not JSON");
-            format!("HTTP {status} with a body that is not JSON")
-        })
-    }
-
-    fn transport_failure(&self, path: &str, error: reqwest::Error) -> String {
-        let description = if error.is_timeout() {
-            format!("timed out after {:?}", self.inner.timeout)
-        } else {
-            describe(error)
+    /// Get the stable access token (`POST /cgi-bin/stable_token`), isolated from
+    /// [`WxClient::access_token`]'s. Without `force_refresh`, calls within its lifetime return
+    /// the same token (WeChat renews it five minutes before expiry); with it, WeChat ends the
+    /// current token and issues a new one — at most 20 times a day, 30 s apart
+    /// (<https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken>).
+    ///
+    /// # Errors
+    /// As [`WxClient::access_token`].
+    pub async fn stable_access_token(&self, force_refresh: bool) -> Result<AccessToken, WxError> {
+        let request = StableTokenRequest {
+            grant_type: "client_credential",
+            appid: &self.inner.app_id,
+            secret: self.inner.app_secret.expose_secret(),
+            force_refresh,
         };
-        log::warn!("WeChat API GET {path}: {description}");
-        description
+        let body = self
+            .inner
+            .transport
+            .post_json("/cgi-bin/stable_token", &[], &request)
+            .await
+            .map_err(WxError::Unreachable)?;
+        token_answer(body)
+    }
+
+    /// Whether an AppSecret is configured (the token modes that exchange it need one).
+    pub(crate) fn has_app_secret(&self) -> bool {
+        !self.inner.app_secret.expose_secret().is_empty()
+    }
+
+    /// The connection to the API, for the calls of the other modules.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 }
 
-/// The body, or `None` when it exceeds [`MAX_ANSWER_BYTES`].
-async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Some(body))
+/// The `/cgi-bin/stable_token` body, in the document's field order.
+#[derive(Serialize)]
+struct StableTokenRequest<'a> {
+    grant_type: &'static str,
+    appid: &'a str,
+    secret: &'a str,
+    force_refresh: bool,
 }
 
-/// A reqwest error and its causes on one line, without the (secret-bearing) URL.
-fn describe(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// `{"access_token","expires_in"}`, or WeChat's error.
+fn token_answer(body: Value) -> Result<AccessToken, WxError> {
+    let body = api_result(body)?;
+    let token = body.get("access_token").and_then(Value::as_str);
+    match (token, body.get("expires_in").and_then(Value::as_u64)) {
+        (Some(token), Some(expires_in)) => Ok(AccessToken {
+            access_token: Secret::from(token),
+            expires_in: Duration::from_secs(expires_in),
+        }),
+        _ => Err(WxError::Malformed(
+            "no access_token/expires_in and no errcode".to_owned(),
+        )),
     }
-    text
 }

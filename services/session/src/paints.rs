@@ -6,6 +6,12 @@
 //! caller's openid, and a unique index on `(openId, id)` (created before the first write) keeps
 //! concurrent saves from duplicating a paint. Each operation touches one document, so it is
 //! atomic: nothing is ever half-written.
+//!
+//! Idle connections: the pool closes a connection idle for `mongo.max_idle_secs`, below the
+//! time after which servers and middleboxes drop idle connections, so a request after a quiet
+//! spell does not meet a dead one. One closed anyway is met once: the driver retries the
+//! `find` of `list` itself (retryable reads); `ping`, `save`, `delete` and the index creation
+//! — all idempotent — run once more here. Either way the request succeeds the first time.
 
 use std::{future::Future, time::Duration};
 
@@ -65,18 +71,30 @@ pub struct Paints {
     indexed: OnceCell<()>,
 }
 
+/// The driver options for `settings`: the URL's, with the service's name, timeouts, pool size
+/// and idle limit.
+///
+/// # Errors
+/// When the URL does not parse.
+pub async fn client_options(
+    settings: &MongoSettings,
+) -> Result<ClientOptions, mongodb::error::Error> {
+    let mut options = ClientOptions::parse(settings.url.expose_secret()).await?;
+    options.app_name = Some("weapp-session".into());
+    options.server_selection_timeout = Some(settings.timeout());
+    options.connect_timeout = Some(settings.timeout());
+    options.max_pool_size = Some(settings.max_pool_size);
+    options.max_idle_time = Some(settings.max_idle());
+    Ok(options)
+}
+
 /// One pooled client for `settings` (no network I/O until first use, so it builds while
 /// MongoDB is down).
 ///
 /// # Errors
 /// When the URL does not parse.
 pub async fn client(settings: &MongoSettings) -> Result<Client, mongodb::error::Error> {
-    let mut options = ClientOptions::parse(settings.url.expose_secret()).await?;
-    options.app_name = Some("weapp-session".into());
-    options.server_selection_timeout = Some(settings.timeout());
-    options.connect_timeout = Some(settings.timeout());
-    options.max_pool_size = Some(settings.max_pool_size);
-    Client::with_options(options)
+    Client::with_options(client_options(settings).await?)
 }
 
 impl Paints {
@@ -102,24 +120,41 @@ impl Paints {
             .map_err(|_| PaintsError(format!("no answer within {:?}", self.timeout)))?
     }
 
+    /// Run `operation`, and once more when it met a pooled connection that had been closed
+    /// (module docs). Only for idempotent operations.
+    async fn once_more_if_dropped<T, F, Fut>(&self, operation: F) -> Result<T, PaintsError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, mongodb::error::Error>>,
+    {
+        match operation().await {
+            Err(error) if is_dropped_connection(&error) => {
+                log::warn!("retrying on a new MongoDB connection after: {error}");
+                Ok(operation().await?)
+            }
+            result => Ok(result?),
+        }
+    }
+
     /// Create the unique `(openId, id)` index once per process (idempotent on the server).
     ///
     /// # Errors
     /// [`PaintsError`] when MongoDB does not answer or refuses; retried on the next write.
     pub async fn ensure_index(&self) -> Result<(), PaintsError> {
         self.indexed
-            .get_or_try_init(|| async {
-                let index = IndexModel::builder()
-                    .keys(doc! {"openId": 1, "id": 1})
-                    .options(
-                        IndexOptions::builder()
-                            .unique(true)
-                            .name(INDEX_NAME.to_owned())
-                            .build(),
-                    )
-                    .build();
-                self.collection.create_index(index).await?;
-                Ok::<_, PaintsError>(())
+            .get_or_try_init(|| {
+                self.once_more_if_dropped(|| async {
+                    let index = IndexModel::builder()
+                        .keys(doc! {"openId": 1, "id": 1})
+                        .options(
+                            IndexOptions::builder()
+                                .unique(true)
+                                .name(INDEX_NAME.to_owned())
+                                .build(),
+                        )
+                        .build();
+                    self.collection.create_index(index).await.map(|_| ())
+                })
             })
             .await
             .map(|_| ())
@@ -162,13 +197,15 @@ impl Paints {
                     .replace_one(filter.clone(), &paint)
                     .upsert(true)
             };
-            match upsert().await {
-                // Two concurrent first saves of one paint: the loser's insert hits the unique
-                // index; the paint exists now, so replacing it again succeeds.
-                Err(error) if is_duplicate_key(&error) => upsert().await.map(|_| ()),
-                other => other.map(|_| ()),
-            }
-            .map_err(PaintsError::from)
+            self.once_more_if_dropped(|| async {
+                match upsert().await {
+                    // Two concurrent first saves of one paint: the loser's insert hits the
+                    // unique index; the paint exists now, so replacing it again succeeds.
+                    Err(error) if is_duplicate_key(&error) => upsert().await.map(|_| ()),
+                    other => other.map(|_| ()),
+                }
+            })
+            .await
         })
         .await
     }
@@ -178,12 +215,12 @@ impl Paints {
     /// # Errors
     /// [`PaintsError`] when MongoDB does not answer.
     pub async fn delete(&self, open_id: &OpenId, id: &str) -> Result<(), PaintsError> {
-        self.bounded(async {
+        self.bounded(self.once_more_if_dropped(|| async {
             self.collection
                 .delete_one(doc! {"openId": open_id.as_str(), "id": id})
-                .await?;
-            Ok(())
-        })
+                .await
+                .map(|_| ())
+        }))
         .await
     }
 
@@ -192,11 +229,24 @@ impl Paints {
     /// # Errors
     /// [`PaintsError`] when MongoDB does not answer.
     pub async fn ping(&self) -> Result<(), PaintsError> {
-        self.bounded(async {
-            self.database.run_command(doc! {"ping": 1}).await?;
-            Ok(())
-        })
+        self.bounded(self.once_more_if_dropped(|| async {
+            self.database
+                .run_command(doc! {"ping": 1})
+                .await
+                .map(|_| ())
+        }))
         .await
+    }
+}
+
+/// The connection was closed under the operation (reset, broken pipe, end of file) or the
+/// pool was cleared because another one was: a fresh connection may succeed. Timeouts are not
+/// counted: retrying one would only double the wait.
+fn is_dropped_connection(error: &mongodb::error::Error) -> bool {
+    match error.kind.as_ref() {
+        ErrorKind::Io(io) => io.kind() != std::io::ErrorKind::TimedOut,
+        ErrorKind::ConnectionPoolCleared { .. } => true,
+        _ => false,
     }
 }
 
@@ -206,4 +256,32 @@ fn is_duplicate_key(error: &mongodb::error::Error) -> bool {
         error.kind.as_ref(),
         ErrorKind::Write(WriteFailure::WriteError(write)) if write.code == 11000
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn idle_connections_are_closed_after_max_idle_secs() -> Result<(), mongodb::error::Error>
+    {
+        let settings = MongoSettings {
+            max_idle_secs: 42,
+            ..MongoSettings::default()
+        };
+        let options = client_options(&settings).await?;
+        assert_eq!(options.max_idle_time, Some(Duration::from_secs(42)));
+        assert_eq!(options.max_pool_size, Some(settings.max_pool_size));
+        Ok(())
+    }
+
+    #[test]
+    fn only_closed_connections_count_as_dropped() {
+        let io = |kind: std::io::ErrorKind| mongodb::error::Error::from(std::io::Error::from(kind));
+        assert!(is_dropped_connection(&io(std::io::ErrorKind::BrokenPipe)));
+        assert!(is_dropped_connection(&io(
+            std::io::ErrorKind::UnexpectedEof
+        )));
+        assert!(!is_dropped_connection(&io(std::io::ErrorKind::TimedOut)));
+    }
 }

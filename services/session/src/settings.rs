@@ -15,6 +15,7 @@
 //! | `mongoConfig.{username,password,host,port,query}` | `mongo.url` (`mongodb://user:pass@host:port/?authSource=admin`) | `mongodb://127.0.0.1:27017` |
 //! | `mongoConfig.database` | `mongo.database` | `qcloud-applet-session` |
 //! | (collection) | `mongo.collection` | `paints` |
+//! | — | `mongo.max_idle_secs` (pooled connections idle longer are closed) | `60` |
 //! | body-parser limit (100 kB) | `json_body_limit` | 4 MiB |
 //! | — | `paints.max_actions_bytes` | 1 MiB |
 
@@ -65,6 +66,10 @@ pub struct MongoSettings {
     pub timeout_ms: u64,
     /// Most connections in the pool.
     pub max_pool_size: u32,
+    /// Seconds a pooled connection may stay idle before the pool closes it (the driver's
+    /// `maxIdleTimeMS`). Keep it below the idle time after which the server or anything in
+    /// between drops connections, so a request after a quiet spell never meets a dead one.
+    pub max_idle_secs: u64,
 }
 
 impl Default for MongoSettings {
@@ -75,6 +80,8 @@ impl Default for MongoSettings {
             collection: "paints".into(),
             timeout_ms: 5000,
             max_pool_size: 32,
+            // Connections were found dead after 5–16 min without traffic (issue 13).
+            max_idle_secs: 60,
         }
     }
 }
@@ -83,6 +90,11 @@ impl MongoSettings {
     /// [`MongoSettings::timeout_ms`] as a duration.
     pub fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms)
+    }
+
+    /// [`MongoSettings::max_idle_secs`] as a duration.
+    pub fn max_idle(&self) -> Duration {
+        Duration::from_secs(self.max_idle_secs)
     }
 }
 
@@ -137,6 +149,9 @@ impl Settings {
         }
         if self.mongo.timeout_ms == 0 {
             return Err(invalid("mongo.timeout_ms", "must be above 0"));
+        }
+        if self.mongo.max_idle_secs == 0 {
+            return Err(invalid("mongo.max_idle_secs", "must be above 0"));
         }
         if self.paints.max_actions_bytes == 0 || self.paints.list_limit == 0 {
             return Err(invalid(
@@ -193,6 +208,7 @@ mod tests {
             ("SESSION_REDIS__PORT", "6380"),
             ("SESSION_REDIS__TTL", "60"),
             ("SESSION_MONGO__DATABASE", "other"),
+            ("SESSION_MONGO__MAX_IDLE_SECS", "30"),
             ("SESSION_WX__BASE_URL", "http://127.0.0.1:9797"),
             ("SESSION_ACCESS_LOG", "false"),
         ])?;
@@ -200,6 +216,7 @@ mod tests {
         assert_eq!(settings.redis.port, 6380);
         assert_eq!(settings.redis.ttl, 60);
         assert_eq!(settings.mongo.database, "other");
+        assert_eq!(settings.mongo.max_idle(), Duration::from_secs(30));
         assert_eq!(settings.wx.base_url, "http://127.0.0.1:9797");
         Ok(())
     }
@@ -237,6 +254,15 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("json_body_limit"), "{error}");
+    }
+
+    #[test]
+    fn a_zero_idle_limit_is_refused() {
+        let error = load(&[("SESSION_MONGO__MAX_IDLE_SECS", "0")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("mongo.max_idle_secs"), "{error}");
     }
 
     #[test]

@@ -6,8 +6,11 @@
 //! serves until SIGTERM/SIGINT, lets in-flight requests finish and closes the pool.
 //!
 //! MySQL going away does not stop the service: requests fail with the original failure envelope
-//! and `/readyz` answers 503 until the server is back; the pool reconnects on its own.
+//! and `/readyz` answers 503 until the server is back; the pool reconnects on its own. A comment
+//! is stored at most once per client attempt, and one reported failed is not stored
+//! ([`db::posting`]).
 
+pub mod attempt;
 pub mod db;
 pub mod params;
 pub mod rate_limit;
@@ -44,7 +47,7 @@ impl Application {
                 log::info!("applied migration {name}");
             }
         }
-        let catalogue = Catalogue::new(db::connect(&settings.mysql), settings.mysql.timeout());
+        let catalogue = Catalogue::connect(&settings.mysql);
         // `/readyz`: a pooled MySQL connection answers a ping.
         let readiness = health::readiness("mysql", catalogue.clone(), |catalogue| async move {
             catalogue.ping().await.map_err(|error| error.to_string())

@@ -32,6 +32,14 @@ pub enum ParamError {
     /// Not an absolute http(s) URL.
     #[error("`{0}` is not an http(s) URL")]
     NotHttpUrl(&'static str),
+    /// Holds a control character other than a line break or tab (see [`NewComment::parse`]).
+    #[error("`{field}` holds the control character U+{code:04X}")]
+    ControlCharacter {
+        /// The field.
+        field: &'static str,
+        /// The character's code point.
+        code: u32,
+    },
 }
 
 /// Parse `1..=u32::MAX` from ASCII digits only: no sign, no spaces, no fraction, no exponent.
@@ -115,6 +123,31 @@ pub struct NewComment {
     content: String,
 }
 
+/// Refuse control characters (Unicode `Cc`: C0, DEL and C1) in `text`, except those `allowed`
+/// lets through (looking at the character and the one after it).
+fn no_controls(
+    field: &'static str,
+    text: &str,
+    allowed: impl Fn(char, Option<char>) -> bool,
+) -> Result<(), ParamError> {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_control() && !allowed(c, chars.peek().copied()) {
+            return Err(ParamError::ControlCharacter {
+                field,
+                code: u32::from(c),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The line breaks and tabs a text may hold: tab, LF, and CR only as the CR of a CRLF (what a
+/// browser's form submission makes of every line break, HTML's "normalize line breaks").
+fn text_break(c: char, next: Option<char>) -> bool {
+    matches!(c, '\t' | '\n') || (c == '\r' && next == Some('\n'))
+}
+
 fn within(field: &'static str, text: &str, max: usize) -> Result<(), ParamError> {
     // Characters as MySQL's VARCHAR counts them: Unicode scalar values.
     if text.chars().count() > max {
@@ -126,6 +159,11 @@ fn within(field: &'static str, text: &str, max: usize) -> Result<(), ParamError>
 impl NewComment {
     /// Check `raw` against `limits`.
     ///
+    /// Control characters (Unicode `Cc`: C0 U+0000–U+001F, DEL, C1 U+0080–U+009F) are refused
+    /// in `content` and `nick` except tab, LF and the CR of a CRLF — text that would otherwise
+    /// carry NULs, terminal escapes or bare CRs into every client that lists it — and refused
+    /// in `avatar` altogether (a URL has none).
+    ///
     /// # Errors
     /// The first field that is missing, malformed or too long.
     pub fn parse(raw: RawComment, limits: &CommentSettings) -> Result<Self, ParamError> {
@@ -135,10 +173,13 @@ impl NewComment {
             return Err(ParamError::Empty("content"));
         }
         within("content", &content, limits.content_max_chars)?;
+        no_controls("content", &content, text_break)?;
         let nick = raw.nick.unwrap_or_default();
         within("nick", &nick, limits.nick_max_chars)?;
+        no_controls("nick", &nick, text_break)?;
         let avatar = raw.avatar.unwrap_or_default();
         within("avatar", &avatar, limits.avatar_max_chars)?;
+        no_controls("avatar", &avatar, |_, _| false)?;
         if !avatar.is_empty() {
             let scheme = url::Url::parse(&avatar).map(|url| url.scheme().to_owned());
             if !matches!(scheme.as_deref(), Ok("http" | "https")) {
@@ -282,6 +323,41 @@ mod tests {
         assert_eq!(
             NewComment::parse(raw("1", "", "javascript:alert(1)", "hi"), &limits),
             Err(ParamError::NotHttpUrl("avatar"))
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_and_tabs_kept() {
+        let limits = CommentSettings::default();
+        let text = "第一行\r\n第二行\n\tindented";
+        assert_eq!(
+            NewComment::parse(raw("1", "a\tb", "", text), &limits).map(|c| c.content),
+            Ok(text.to_owned())
+        );
+        let refused = |field, code| Err(ParamError::ControlCharacter { field, code });
+        for (content, code) in [
+            ("nul\0", 0),
+            ("bell\u{7}", 7),
+            ("esc\u{1b}[2J", 0x1b),
+            ("bare\rcr", 0x0d),
+            ("cr at the end\r", 0x0d),
+            ("del\u{7f}", 0x7f),
+            ("c1\u{85}", 0x85),
+        ] {
+            assert_eq!(
+                NewComment::parse(raw("1", "", "", content), &limits).map(|c| c.content),
+                refused("content", code),
+                "{content:?}"
+            );
+        }
+        assert_eq!(
+            NewComment::parse(raw("1", "ni\0ck", "", "hi"), &limits).map(|c| c.content),
+            refused("nick", 0)
+        );
+        assert_eq!(
+            NewComment::parse(raw("1", "", "https://a.test/\n.png", "hi"), &limits)
+                .map(|c| c.content),
+            refused("avatar", 0x0a)
         );
     }
 

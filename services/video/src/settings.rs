@@ -11,6 +11,8 @@
 //! | `ROUTE_BASE_PATH` | `route_base_path` | `/applet` |
 //! | `host` / `user` / `password` / `database` | `mysql.host` / `.user` / `.password` / `.database` | `127.0.0.1` / `weapp` / `""` / `video` |
 //! | page size constant 6 (`handlers/list.js`) | `page_size` | `6` |
+//! | — | `mysql.timeout_secs` / `statement_timeout_secs` / `clock_skew_ms` | `5` / `2` / `500` |
+//! | — | `comment.dedup_window_secs` / `idempotency_key_ttl_secs` | `120` / `86400` |
 
 use std::{num::NonZeroU32, time::Duration};
 
@@ -73,6 +75,15 @@ pub struct MysqlSettings {
     /// Seconds one database operation (waiting for a connection included) may take before the
     /// request fails.
     pub timeout_secs: u64,
+    /// Seconds MySQL itself lets one statement of the service run before it aborts it (MariaDB's
+    /// `max_statement_time`, and `innodb_lock_wait_timeout` on MariaDB and MySQL alike). Below
+    /// `timeout_secs`, so the server gives up before the request does: a comment the service
+    /// reports as failed is not committed afterwards.
+    pub statement_timeout_secs: u64,
+    /// Milliseconds the service's clock and the database host's may differ (NTP keeps them
+    /// within a few). A comment's insert carries the latest time the server may start it,
+    /// `timeout_secs − statement_timeout_secs − clock_skew_ms` after the request began.
+    pub clock_skew_ms: u64,
 }
 
 impl Default for MysqlSettings {
@@ -87,6 +98,8 @@ impl Default for MysqlSettings {
             pool_max: 10,
             idle_timeout_secs: 60,
             timeout_secs: 5,
+            statement_timeout_secs: 2,
+            clock_skew_ms: 500,
         }
     }
 }
@@ -100,6 +113,16 @@ impl MysqlSettings {
     /// The per-operation timeout.
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
+    }
+
+    /// The server-side limit of one statement.
+    pub fn statement_timeout(&self) -> Duration {
+        Duration::from_secs(self.statement_timeout_secs)
+    }
+
+    /// The most the two clocks may differ.
+    pub fn clock_skew(&self) -> Duration {
+        Duration::from_millis(self.clock_skew_ms)
     }
 }
 
@@ -116,6 +139,25 @@ pub struct CommentSettings {
     pub avatar_max_chars: usize,
     /// Most comments `commentList` returns (the newest); the original had no limit.
     pub list_max: u32,
+    /// Seconds during which a comment identical to one stored (same video, nick, avatar,
+    /// content, from the same client address) is taken as another attempt at it: answered as
+    /// stored, not stored again. For the original client, which sends no `Idempotency-Key`
+    /// and whose user retries a comment reported failed.
+    pub dedup_window_secs: u64,
+    /// Seconds an `Idempotency-Key` names the comment first posted with it.
+    pub idempotency_key_ttl_secs: u64,
+}
+
+impl CommentSettings {
+    /// [`CommentSettings::dedup_window_secs`] as a duration.
+    pub fn dedup_window(&self) -> Duration {
+        Duration::from_secs(self.dedup_window_secs)
+    }
+
+    /// [`CommentSettings::idempotency_key_ttl_secs`] as a duration.
+    pub fn idempotency_key_ttl(&self) -> Duration {
+        Duration::from_secs(self.idempotency_key_ttl_secs)
+    }
 }
 
 impl Default for CommentSettings {
@@ -125,6 +167,11 @@ impl Default for CommentSettings {
             nick_max_chars: 64,
             avatar_max_chars: 512,
             list_max: 100,
+            // A user retries a comment reported failed within seconds; a longer window would
+            // merge more genuine repeats of the same words from one (NAT) address.
+            dedup_window_secs: 120,
+            // The usual lifetime of idempotency keys (Stripe's, the IETF draft's examples).
+            idempotency_key_ttl_secs: 24 * 3600,
         }
     }
 }
@@ -192,6 +239,14 @@ impl Settings {
         if m.idle_timeout_secs == 0 {
             return Err(invalid("mysql.idle_timeout_secs", "must be above 0"));
         }
+        if m.statement_timeout_secs == 0
+            || m.statement_timeout().saturating_add(m.clock_skew()) >= m.timeout()
+        {
+            return Err(invalid(
+                "mysql.statement_timeout_secs",
+                "must be above 0, and with mysql.clock_skew_ms below mysql.timeout_secs",
+            ));
+        }
         let c = &self.comment;
         for (key, value, column) in [
             (
@@ -219,6 +274,12 @@ impl Settings {
         }
         if c.list_max == 0 {
             return Err(invalid("comment.list_max", "must be above 0"));
+        }
+        if c.dedup_window_secs == 0 || c.idempotency_key_ttl_secs == 0 {
+            return Err(invalid(
+                "comment.dedup_window_secs",
+                "dedup_window_secs and idempotency_key_ttl_secs must be above 0",
+            ));
         }
         let r = &self.rate_limit;
         if r.enabled && (r.burst == 0 || r.per_minute == 0) {
@@ -277,6 +338,26 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("comment.nick_max_chars"), "{error}");
+    }
+
+    #[test]
+    fn the_server_must_give_up_before_the_request() {
+        let error = Settings::load_from(&[
+            ("VIDEO_MYSQL__TIMEOUT_SECS", "3"),
+            ("VIDEO_MYSQL__STATEMENT_TIMEOUT_SECS", "3"),
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(error.contains("mysql.statement_timeout_secs"), "{error}");
+        assert!(
+            Settings::load_from(&[
+                ("VIDEO_MYSQL__TIMEOUT_SECS", "3"),
+                ("VIDEO_MYSQL__STATEMENT_TIMEOUT_SECS", "2"),
+                ("VIDEO_MYSQL__CLOCK_SKEW_MS", "0"),
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

@@ -17,12 +17,15 @@
 //! would double the round trips of a cached-session request (one `GET`). Its manager is wrapped
 //! here so the check runs only on connections idle for more than a second; a connection whose
 //! command failed at the transport level is marked broken and dropped at its next checkout, and
-//! a fresh one is opened — so the store recovers by itself when Redis comes back.
+//! a fresh one is opened — so the store recovers by itself when Redis comes back. An operation
+//! that meets a connection closed under it (by Redis or a middlebox, between two `PING`s) runs
+//! once more on a fresh connection, so a dead pooled connection fails no request.
 //!
 //! The two logins are Lua scripts (atomic on the server; Redis loads them on first use).
 
 use std::{
     cell::RefCell,
+    future::Future,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -206,17 +209,40 @@ impl RedisStore {
 
     /// Run `cmd`, marking the connection broken when the failure is at the transport level.
     async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
-        let (mut connection, broken) = self.connection().await?;
-        settle(&broken, cmd.query_async(&mut connection).await)
+        self.once_more_if_dropped(
+            |mut connection| async move { cmd.query_async(&mut connection).await },
+        )
+        .await
     }
 
     async fn invoke(&self, invocation: &ScriptInvocation<'_>) -> Result<(), StoreError> {
-        let (mut connection, broken) = self.connection().await?;
-        settle(
-            &broken,
-            invocation.invoke_async::<i64>(&mut connection).await,
-        )
+        self.once_more_if_dropped(|mut connection| async move {
+            invocation.invoke_async::<i64>(&mut connection).await
+        })
+        .await
         .map(|_| ())
+    }
+
+    /// Run `operation` on a pooled connection; when that connection turns out to be closed
+    /// (the server or a middlebox dropped it, and it was used too recently for the idle
+    /// `PING`), once more on a fresh one. Every operation of the store is idempotent (reads,
+    /// `PING`, `DEL`, and scripts that leave the same keys however often they run), so
+    /// running one twice is harmless. A timeout is not retried: it would only double the wait.
+    async fn once_more_if_dropped<T, F, Fut>(&self, operation: F) -> Result<T, StoreError>
+    where
+        F: Fn(MultiplexedConnection) -> Fut,
+        Fut: Future<Output = Result<T, RedisError>>,
+    {
+        let (connection, broken) = self.connection().await?;
+        match operation(connection).await {
+            Err(error) if error.is_connection_dropped() => {
+                broken.store(true, Ordering::Relaxed);
+                log::warn!("retrying on a new Redis connection after: {error}");
+                let (connection, broken) = self.connection().await?;
+                settle(&broken, operation(connection).await)
+            }
+            result => settle(&broken, result),
+        }
     }
 
     async fn get(&self, key: String) -> Result<Option<String>, StoreError> {

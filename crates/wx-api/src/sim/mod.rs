@@ -1,13 +1,20 @@
 //! `wx-sim`: a WeChat server API simulator for the local stack and end-to-end tests.
 //!
-//! WeChat's side of a login, deterministic and offline:
+//! WeChat's side of a login and of WeChat Cloud Run storage, deterministic and offline:
 //!
 //! | route | answer |
 //! |---|---|
 //! | `GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code` | `{"session_key","openid"}` once per code, or a WeChat error body |
-//! | `GET /cgi-bin/token?grant_type=client_credential&appid&secret` | `{"access_token","expires_in":7200}` or an error body |
+//! | `GET /cgi-bin/token?grant_type=client_credential&appid&secret` | `{"access_token","expires_in"}`; ends the previous token (`sim/tokens.rs`) |
+//! | `POST /cgi-bin/stable_token` `{"grant_type","appid","secret","force_refresh"?}` | the stable token, with `force_refresh` semantics (`sim/tokens.rs`) |
+//! | `POST /tcb/uploadfile`, `/tcb/batchdownloadfile`, `/tcb/batchdeletefile` | Cloud Run storage (`sim/tcb.rs`) |
+//! | `POST /cos/{bucket}/{path}`, `GET /tcb-dl/{bucket}/{path}?sign&t` | the object storage behind it (`sim/cos.rs`) |
 //! | `GET /sim/session?code=` | `{"openid","session_key","used"}` that code gets, without spending it |
 //! | `POST /sim/encrypt` `{"code","data":{…},"timestamp"?,"appid"?}` | `{"encryptedData","iv"}`: `data` + watermark, encrypted with the code's session_key |
+//! | `GET /sim/tokens` | `{"token_calls","stable_token_calls","force_refresh_calls"}` |
+//! | `POST /sim/tokens/expire`, `POST /sim/tokens/revoke` | the current tokens now answer `42001` / `40001` |
+//! | `POST /sim/clock/advance` `{"secs"}` | moves the simulator's clock (token, ticket and URL expiry) forward |
+//! | `GET /sim/object?path=` | `{"exists","size","downloadable","content_type"}` of a stored file |
 //! | `GET /healthz`, `GET /readyz` | the services' usual probes |
 //!
 //! Codes: `invalid…` → `40029 invalid code`, `ratelimit…` → `45011`, any other code works once
@@ -20,13 +27,18 @@
 //! <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html>.
 //! The `/sim/*` helpers are not WeChat's: they answer `application/json`, errors with HTTP 400.
 
+mod cloud;
+mod cos;
 mod helpers;
 mod routes;
+mod storage;
+mod tcb;
+mod tokens;
 pub mod users;
 
 use std::{
     net::{IpAddr, Ipv4Addr, TcpListener},
-    sync::{Arc, atomic::AtomicU64},
+    sync::Arc,
 };
 
 use actix_web::{App, HttpServer, dev::Server, web};
@@ -34,7 +46,13 @@ use anyhow::Context;
 use serde::Deserialize;
 use weapp_common::{config::Secret, health, http};
 
-use self::users::{Identities, Ledger};
+use self::{
+    cloud::Cloud,
+    storage::Storage,
+    tokens::Tokens,
+    users::{Identities, Ledger},
+};
+use crate::clock::OffsetClock;
 
 /// The simulator's port (next to the services' 9993–9995 and 5757; not a WeChat port).
 pub const DEFAULT_PORT: u16 = 9797;
@@ -45,6 +63,11 @@ pub const DEFAULT_APP_ID: &str = "wx0000000000000000";
 pub const DEFAULT_APP_SECRET: &str = "wxsim-dev-app-secret-00000000000";
 /// Default seed of the derived openids and session keys.
 pub const DEFAULT_SEED: &str = "weapp-cloud-wx-sim";
+/// The Cloud Run environment ID the simulator knows by default.
+pub const DEFAULT_ENV: &str = "wxsim-env-0000000";
+/// The cloud-call token (`cloudbase_access_token`) the simulator accepts by default; a
+/// development value, not a real one.
+pub const DEFAULT_CLOUDBASE_ACCESS_TOKEN: &str = "wxsim-cloudbase-access-token-0000";
 
 /// Simulator settings: `WX_SIM_*` environment variables or a file (`weapp_common::config`).
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +85,27 @@ pub struct SimConfig {
     pub seed: String,
     /// actix worker threads; default 1 (the simulator is tiny).
     pub workers: usize,
+    /// Lifetime of an access token in seconds (`expires_in`); default 7200, WeChat's.
+    pub token_lifetime_secs: u64,
+    /// Seconds a token replaced by a newer `/cgi-bin/token` keeps working; default 0 (WeChat:
+    /// up to 300). 0 makes instances that refresh on their own fail at once.
+    pub token_overlap_secs: u64,
+    /// The accepted `cloudbase_access_token`; default [`DEFAULT_CLOUDBASE_ACCESS_TOKEN`].
+    pub cloudbase_access_token: Secret,
+    /// Play the open-API service inside Cloud Run: `tcb` calls without any token are
+    /// accepted; default false.
+    pub open_api_service: bool,
+    /// The Cloud Run environment ID; default [`DEFAULT_ENV`].
+    pub env_id: String,
+    /// Scheme, host and port of the upload and download URLs handed out; empty (default) is
+    /// `http://{bound address}`.
+    pub public_url: String,
+    /// Seconds an upload ticket is good for; default 900 (the `q-sign-time` span of WeChat's).
+    pub ticket_lifetime_secs: u64,
+    /// Largest file accepted, in bytes; default 20 MiB.
+    pub max_object_bytes: u64,
+    /// Most bytes stored at once (all files, in memory); default 256 MiB.
+    pub max_stored_bytes: u64,
 }
 
 impl Default for SimConfig {
@@ -73,6 +117,15 @@ impl Default for SimConfig {
             app_secret: Secret::from(DEFAULT_APP_SECRET),
             seed: DEFAULT_SEED.to_owned(),
             workers: 1,
+            token_lifetime_secs: 7200,
+            token_overlap_secs: 0,
+            cloudbase_access_token: Secret::from(DEFAULT_CLOUDBASE_ACCESS_TOKEN),
+            open_api_service: false,
+            env_id: DEFAULT_ENV.to_owned(),
+            public_url: String::new(),
+            ticket_lifetime_secs: 900,
+            max_object_bytes: 20 * 1024 * 1024,
+            max_stored_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -83,7 +136,12 @@ struct SimState {
     app_secret: Secret,
     identities: Identities,
     ledger: Ledger,
-    tokens_issued: AtomicU64,
+    clock: OffsetClock,
+    tokens: Tokens,
+    cloudbase_access_token: Secret,
+    open_api_service: bool,
+    cloud: Cloud,
+    storage: Storage,
 }
 
 /// The simulator, bound and ready to run.
@@ -125,12 +183,28 @@ impl Simulator {
 /// # Errors
 /// When actix cannot take over the listener.
 pub fn serve(listener: TcpListener, config: SimConfig) -> std::io::Result<Server> {
+    let public_url = if config.public_url.is_empty() {
+        format!("http://{}", listener.local_addr()?)
+    } else {
+        config.public_url.clone()
+    };
     let state = web::Data::new(SimState {
+        cloud: Cloud::new(
+            &config.env_id,
+            &public_url,
+            &config.seed,
+            config.ticket_lifetime_secs,
+            config.max_object_bytes,
+        ),
         identities: Identities::new(config.seed, config.app_id.clone()),
         app_id: config.app_id,
         app_secret: config.app_secret,
         ledger: Ledger::default(),
-        tokens_issued: AtomicU64::new(0),
+        clock: OffsetClock::new(),
+        tokens: Tokens::new(config.token_lifetime_secs, config.token_overlap_secs),
+        cloudbase_access_token: config.cloudbase_access_token,
+        open_api_service: config.open_api_service,
+        storage: Storage::new(config.max_stored_bytes),
     });
     // No backend: ready as soon as it answers.
     let readiness = health::readiness("wx-sim", (), |()| async { Ok(()) });
@@ -139,6 +213,8 @@ pub fn serve(listener: TcpListener, config: SimConfig) -> std::io::Result<Server
             .app_data(state.clone())
             .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
             .configure(routes::configure)
+            .configure(tcb::configure)
+            .configure(cos::configure)
             .configure(helpers::configure)
             .default_service(web::to(routes::unknown_api))
             // Without query strings: they carry the app secret.

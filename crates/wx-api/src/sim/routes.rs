@@ -1,25 +1,29 @@
-//! The simulated WeChat routes: `/sns/jscode2session` and `/cgi-bin/token`.
+//! The simulated WeChat login and token routes: `/sns/jscode2session`, `/cgi-bin/token` and
+//! `/cgi-bin/stable_token`.
 //!
 //! Checks run in WeChat's order — parameters present, appid, secret, grant_type, then the
 //! code — and failures use WeChat's exact `{"errcode","errmsg"}` bodies
 //! (<https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html>,
-//! <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html>).
+//! <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html>,
+//! <https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken>).
+//! Errors about the call itself (tokens, bodies, methods) end with WeChat's ` rid: …` request
+//! id, as `{"errcode":42001,"errmsg":"access_token expired rid: 68aeab12-21ea7934-3a442456"}`.
 
-use std::{collections::HashMap, sync::atomic::Ordering};
+use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use rand::Rng;
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
+
+use crate::clock::Clock;
 
 use super::{
     SimState,
     users::{CodeKind, Use},
 };
-
-/// Lifetime WeChat gives an access token, in seconds.
-const ACCESS_TOKEN_EXPIRES_IN: u64 = 7200;
 
 /// A WeChat error: `errcode` and the exact `errmsg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +42,9 @@ pub(super) const RATE_LIMITED: WxFault = WxFault(
     45011,
     "api minute-quota reach limit mustslower retry next minute",
 );
+pub(super) const REQUIRE_POST: WxFault = WxFault(43002, "require POST method");
+pub(super) const EMPTY_BODY: WxFault = WxFault(44002, "empty post data");
+pub(super) const BAD_BODY: WxFault = WxFault(47001, "data format error");
 
 impl WxFault {
     /// `{"errcode":…,"errmsg":…}`.
@@ -49,7 +56,20 @@ impl WxFault {
 /// Register the WeChat routes.
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sns/jscode2session", web::get().to(jscode2session))
-        .route("/cgi-bin/token", web::get().to(token));
+        .route("/cgi-bin/token", web::get().to(token))
+        .service(post_only("/cgi-bin/stable_token", stable_token));
+}
+
+/// A route that takes POST only; other methods get `43002 require POST method`.
+pub(super) fn post_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::post().to(handler))
+        .default_service(web::to(|| async { fault_rid(REQUIRE_POST) }))
 }
 
 /// Any other path: WeChat's unknown-API answer is not documented; a 404 in the same shape.
@@ -61,7 +81,7 @@ pub(super) async fn unknown_api() -> HttpResponse {
 }
 
 /// A WeChat answer: JSON text labelled `text/plain`, as WeChat sends it.
-fn wechat(status: StatusCode, body: &impl Serialize) -> HttpResponse {
+pub(super) fn wechat(status: StatusCode, body: &impl Serialize) -> HttpResponse {
     // These bodies are plain strings and numbers: serialising them cannot fail.
     let text = serde_json::to_string(body).unwrap_or_default();
     HttpResponse::build(status)
@@ -71,6 +91,32 @@ fn wechat(status: StatusCode, body: &impl Serialize) -> HttpResponse {
 
 fn fault(fault: WxFault) -> HttpResponse {
     wechat(StatusCode::OK, &fault.body())
+}
+
+/// WeChat's error with a request id: `{"errcode":…,"errmsg":"… rid: 68aeab12-21ea7934-3a442456"}`.
+pub(super) fn fault_rid(fault: WxFault) -> HttpResponse {
+    let mut rng = rand::rng();
+    let rid = format!(
+        "{:08x}-{:08x}-{:08x}",
+        rng.random::<u32>(),
+        rng.random::<u32>(),
+        rng.random::<u32>()
+    );
+    wechat(
+        StatusCode::OK,
+        &json!({ "errcode": fault.0, "errmsg": format!("{} rid: {rid}", fault.1) }),
+    )
+}
+
+/// A POST body as a JSON object: `44002` when empty, `47001` when not a JSON object.
+pub(super) fn json_body(body: &[u8]) -> Result<Map<String, Value>, WxFault> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(EMPTY_BODY);
+    }
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        _ => Err(BAD_BODY),
+    }
 }
 
 /// The query parameters, first occurrence of each name; never fails (bad escapes are kept as
@@ -165,12 +211,58 @@ async fn token(req: HttpRequest, state: web::Data<SimState>) -> HttpResponse {
         log::info!("token: {} {}", error.0, error.1);
         return fault(error);
     }
-    let n = state.tokens_issued.fetch_add(1, Ordering::Relaxed);
+    let (token, expires_in) = state.tokens.issue(&state.identities, state.clock.now_ms());
     wechat(
         StatusCode::OK,
-        &json!({
-            "access_token": state.identities.access_token(n),
-            "expires_in": ACCESS_TOKEN_EXPIRES_IN,
-        }),
+        &TokenAnswer {
+            access_token: &token,
+            expires_in,
+        },
     )
+}
+
+/// `{"access_token","expires_in"}`, WeChat's key order.
+#[derive(Serialize)]
+struct TokenAnswer<'a> {
+    access_token: &'a str,
+    expires_in: u64,
+}
+
+/// `POST /cgi-bin/stable_token` `{"grant_type","appid","secret","force_refresh"?}`.
+async fn stable_token(body: web::Bytes, state: web::Data<SimState>) -> HttpResponse {
+    let request = match json_body(&body) {
+        Ok(request) => request,
+        Err(error) => return fault_rid(error),
+    };
+    let params: HashMap<String, String> = ["grant_type", "appid", "secret"]
+        .into_iter()
+        .filter_map(|name| {
+            let value = request.get(name)?.as_str()?;
+            Some((name.to_owned(), value.to_owned()))
+        })
+        .collect();
+    let force = match request.get("force_refresh") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(force)) => *force,
+        Some(_) => return fault_rid(BAD_BODY),
+    };
+    let checked =
+        check_grant_type(&params, "client_credential").and_then(|()| check_app(&state, &params));
+    if let Err(error) = checked {
+        log::info!("stable_token: {} {}", error.0, error.1);
+        return fault(error);
+    }
+    match state
+        .tokens
+        .stable(&state.identities, state.clock.now_ms(), force)
+    {
+        Ok((token, expires_in)) => wechat(
+            StatusCode::OK,
+            &TokenAnswer {
+                access_token: &token,
+                expires_in,
+            },
+        ),
+        Err(error) => fault_rid(error),
+    }
 }

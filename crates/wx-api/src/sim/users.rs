@@ -68,6 +68,12 @@ impl Identities {
         URL_SAFE_NO_PAD.encode(self.derive("access_token", &n.to_string()))
     }
 
+    /// The `n`-th stable access token (`/cgi-bin/stable_token`): 43 URL-safe base64
+    /// characters, never equal to an [`Identities::access_token`].
+    pub fn stable_token(&self, n: u64) -> String {
+        URL_SAFE_NO_PAD.encode(self.derive("stable_token", &n.to_string()))
+    }
+
     /// SHA-256(seed ‖ 0 ‖ label ‖ 0 ‖ app_id ‖ 0 ‖ input): a keyed derivation is not needed,
     /// the seed only has to make runs reproducible and distinct.
     fn derive(&self, label: &str, input: &str) -> [u8; 32] {

@@ -77,15 +77,21 @@ pub fn http() -> reqwest::Client {
 
 /// Start the simulator on 127.0.0.1:0 with [`APP_ID`] / [`APP_SECRET`].
 pub fn spawn_sim() -> TestSim {
+    spawn_sim_with(|_| {})
+}
+
+/// [`spawn_sim`] with `adjust` applied to its settings.
+pub fn spawn_sim_with(adjust: impl FnOnce(&mut SimConfig)) -> TestSim {
     capture_logs();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = listener.local_addr().expect("local address").port();
-    let config = SimConfig {
+    let mut config = SimConfig {
         app_id: APP_ID.to_owned(),
         app_secret: Secret::from(APP_SECRET),
         seed: "tests".to_owned(),
         ..SimConfig::default()
     };
+    adjust(&mut config);
     let server = sim::serve(listener, config).expect("serve the simulator");
     let handle = server.handle();
     tokio::spawn(server);

@@ -13,11 +13,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use session::{Application, settings::Settings};
 use sha1::{Digest, Sha1};
-use weapp_testkit::env_or;
 pub use weapp_testkit::random_name;
+use weapp_testkit::{Relay, env_or};
 use wx_api::sim::{self, SimConfig, Simulator};
-
-use crate::proxy::Proxy;
 
 pub fn redis_url() -> String {
     env_or("WEAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -38,12 +36,27 @@ pub struct TestApp {
     pub settings: Settings,
     pub redis: MultiplexedConnection,
     pub mongo: mongodb::Client,
-    /// Proxies between the service and Redis / MongoDB, when the test cuts them.
-    pub redis_proxy: Option<Proxy>,
-    pub mongo_proxy: Option<Proxy>,
+    /// Relays between the service and Redis / MongoDB, when the test breaks the links.
+    pub redis_proxy: Option<Relay>,
+    pub mongo_proxy: Option<Relay>,
 }
 
-/// How to spawn: adjust settings, route the backends through cuttable proxies.
+/// A relay to the host and port of `backend_url` (`redis://…`, `mongodb://…`).
+async fn relay_to(backend_url: &str) -> Relay {
+    let url = url::Url::parse(backend_url).unwrap_or_else(|e| panic!("{backend_url}: {e}"));
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    Relay::start(&format!("{host}:{}", url.port().unwrap_or(0))).await
+}
+
+/// `backend_url` with its host and port replaced by the relay's.
+fn through(relay: &Relay, backend_url: &str) -> String {
+    let mut url = url::Url::parse(backend_url).unwrap_or_else(|e| panic!("{e}"));
+    let _ = url.set_host(Some("127.0.0.1"));
+    let _ = url.set_port(Some(relay.port()));
+    url.to_string()
+}
+
+/// How to spawn: adjust settings, route the backends through relays a test can break.
 #[derive(Default)]
 pub struct Spawn {
     pub proxies: bool,
@@ -66,8 +79,8 @@ pub async fn spawn_with(how: Spawn, adjust: impl FnOnce(&mut Settings)) -> TestA
     let key_prefix = format!("t-{}:", random_name(10));
     let (redis_proxy, mongo_proxy) = if how.proxies {
         (
-            Some(Proxy::start(&redis_url()).await),
-            Some(Proxy::start(&mongo_url()).await),
+            Some(relay_to(&redis_url()).await),
+            Some(relay_to(&mongo_url()).await),
         )
     } else {
         (None, None)
@@ -83,14 +96,15 @@ pub async fn spawn_with(how: Spawn, adjust: impl FnOnce(&mut Settings)) -> TestA
     settings.redis.url = SecretString::from(
         redis_proxy
             .as_ref()
-            .map_or_else(redis_url, |proxy| proxy.url(&redis_url())),
+            .map_or_else(redis_url, |relay| through(relay, &redis_url())),
     );
     settings.redis.prefix = format!("{key_prefix}weapp-session:");
     settings.skey.prefix = format!("{key_prefix}weapp-skey:");
     // SecantusDB (like a replica-set member) names its own address in `hello`; without
     // `directConnection` the driver would go there and around the proxy.
-    settings.mongo.url = SecretString::from(mongo_proxy.as_ref().map_or_else(mongo_url, |proxy| {
-        let mut url = url::Url::parse(&proxy.url(&mongo_url())).unwrap_or_else(|e| panic!("{e}"));
+    settings.mongo.url = SecretString::from(mongo_proxy.as_ref().map_or_else(mongo_url, |relay| {
+        let mut url =
+            url::Url::parse(&through(relay, &mongo_url())).unwrap_or_else(|e| panic!("{e}"));
         url.query_pairs_mut()
             .append_pair("directConnection", "true");
         url.to_string()

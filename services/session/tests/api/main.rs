@@ -8,9 +8,9 @@
 mod faults;
 mod health;
 mod helpers;
+mod idle;
 mod modern;
 mod openapi;
 mod paints;
-mod proxy;
 mod store;
 mod weapp_session;

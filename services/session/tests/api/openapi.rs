@@ -141,3 +141,31 @@ async fn every_session_reply_conforms_to_the_contract() {
     let (status, body) = call(app.http.put(app.url(list))).await;
     c.document.assert_conforms("get", list, status, &body);
 }
+
+/// Every `X-WX-Code` the login route refuses as malformed (400), the contract's schema refuses
+/// too, and a code the schema accepts is not refused as malformed: a client that follows the
+/// contract never gets a 400 (issue 13 item 7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_refuses_exactly_the_codes_the_contract_refuses() {
+    let app = spawn_app().await;
+    let document = document();
+    let login = "/applet/session/login";
+    let too_long = "c".repeat(129);
+    for (code, reason) in [
+        ("", "ERR_HEADER_MISSED"),
+        ("two words", "ERR_HEADER_INVALID"),
+        (too_long.as_str(), "ERR_HEADER_INVALID"),
+    ] {
+        let (status, body) = call(app.http.get(app.url(login)).header("X-WX-Code", code)).await;
+        document.assert_conforms("get", login, status, &body);
+        assert_eq!((status, &body["error"]["reason"]), (400, &json!(reason)));
+        assert!(
+            !document.parameter_accepts("get", login, "X-WX-Code", &json!(code)),
+            "the contract allows {code:?}, which the route refuses"
+        );
+    }
+    let code = format!("ada-{}", random_name(12));
+    assert!(document.parameter_accepts("get", login, "X-WX-Code", &json!(code)));
+    let (status, body) = call(app.http.get(app.url(login)).header("X-WX-Code", &code)).await;
+    assert_eq!((status, &body["code"]), (200, &json!(0)), "{body}");
+}

@@ -1,12 +1,16 @@
 //! MySQL access: the connection pool ([`connect`]), schema migrations and seed data
-//! ([`migrate`]), and the queries behind the routes ([`repository`]).
+//! ([`migrate`]), the queries behind the routes ([`repository`]) and storing a comment at most
+//! once ([`posting`]).
 //!
 //! Every connection is set up the same way, by the pool and by the one-off connections of
 //! `video migrate` / `video seed`: TCP as configured (never mysql_async's switch to the Unix
 //! socket, so the address in the settings is the one used), `utf8mb4` with the tables'
-//! collation, and UTC as the session time zone so `DATETIME` values are UTC.
+//! collation, and UTC as the session time zone so `DATETIME` values are UTC. The service's own
+//! connections also bound every statement on the server ([`service_opts`]); the migrations'
+//! are not bound (an `ALTER TABLE` may take long).
 
 pub mod migrate;
+pub mod posting;
 pub mod repository;
 mod timestamp;
 
@@ -24,6 +28,27 @@ const SESSION_SETUP: [&str; 2] = [
     "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
     "SET time_zone = '+00:00'",
 ];
+
+/// The session setup of the service's connections: [`SESSION_SETUP`], then the server-side
+/// limit of every statement, `mysql.statement_timeout_secs` — as `innodb_lock_wait_timeout`
+/// (MariaDB and MySQL) and MariaDB's `max_statement_time`, written in a `/*M! … */` comment that
+/// only MariaDB executes (MySQL has no such limit on writes). The server then aborts, and rolls
+/// back, a statement before the request's own `mysql.timeout_secs` runs out.
+fn service_setup(settings: &MysqlSettings) -> Vec<String> {
+    let seconds = settings.statement_timeout_secs;
+    let mut setup: Vec<String> = SESSION_SETUP.iter().map(|&s| s.to_owned()).collect();
+    setup.push(format!(
+        "SET SESSION innodb_lock_wait_timeout = {seconds} /*M! , max_statement_time = {seconds} */"
+    ));
+    setup
+}
+
+/// The options of the service's pool: [`opts`] with every statement bounded on the server.
+pub fn service_opts(settings: &MysqlSettings) -> Opts {
+    OptsBuilder::from_opts(opts(settings, settings.pool_min, settings.pool_max))
+        .init(service_setup(settings))
+        .into()
+}
 
 /// Connection options for `settings` with at most `max` pooled connections.
 pub fn opts(settings: &MysqlSettings, min: usize, max: usize) -> Opts {
@@ -55,10 +80,10 @@ pub fn opts(settings: &MysqlSettings, min: usize, max: usize) -> Opts {
         .into()
 }
 
-/// The service's pool (`mysql.pool_min`..`mysql.pool_max` connections). Connects lazily: a
-/// server that is down now only fails the requests made while it is down.
+/// The service's pool (`mysql.pool_min`..`mysql.pool_max` connections, [`service_opts`]).
+/// Connects lazily: a server that is down now only fails the requests made while it is down.
 pub fn connect(settings: &MysqlSettings) -> Pool {
-    Pool::new(opts(settings, settings.pool_min, settings.pool_max))
+    Pool::new(service_opts(settings))
 }
 
 /// A failed database operation. The message is for the log only, never for the client.
@@ -73,6 +98,12 @@ pub enum DbError {
     /// A row did not have the expected shape (schema and code disagree).
     #[error("unexpected row: {0}")]
     Decode(String),
+    /// A comment's insert reached MySQL after the time it had to start by; nothing was stored.
+    #[error("the insert reached MySQL after its deadline; nothing stored")]
+    Late,
+    /// Another request kept taking and releasing the comment attempt's key; nothing stored.
+    #[error("the comment attempt's key kept changing hands; nothing stored")]
+    Contended,
 }
 
 /// `ER_CONNECTION_KILLED`: the server ended the session (`KILL`, shutdown).
@@ -88,7 +119,7 @@ impl DbError {
                 matches!(server.code, ER_CONNECTION_KILLED | ER_SERVER_SHUTDOWN)
             }
             Self::Mysql(error) => error.is_fatal(),
-            Self::Timeout(_) | Self::Decode(_) => false,
+            Self::Timeout(_) | Self::Decode(_) | Self::Late | Self::Contended => false,
         }
     }
 }
@@ -113,6 +144,21 @@ mod tests {
         assert!(!opts.prefer_socket());
         assert_eq!(opts.pool_opts().constraints().max(), 7);
         assert!(!opts.pool_opts().reset_connection());
+    }
+
+    #[test]
+    fn the_service_bounds_statements_on_the_server_and_migrations_do_not() {
+        let settings = MysqlSettings {
+            statement_timeout_secs: 3,
+            ..MysqlSettings::default()
+        };
+        let bound = "SET SESSION innodb_lock_wait_timeout = 3 /*M! , max_statement_time = 3 */";
+        let service = service_opts(&settings);
+        assert_eq!(service.init().last().map(String::as_str), Some(bound));
+        assert_eq!(service.init().len(), SESSION_SETUP.len() + 1);
+        assert_eq!(service.pool_opts().constraints().max(), settings.pool_max);
+        let migrations = opts(&settings, 1, 1);
+        assert_eq!(migrations.init(), SESSION_SETUP);
     }
 
     #[test]

@@ -1,21 +1,24 @@
 //! The queries behind the three routes (`spec/originals.md` §4), on the pool.
 //!
 //! Differences from the original, none visible to its client: a stable order (`ORDER BY id`),
-//! bounded comment lists, and a comment is stored only for an existing video.
+//! bounded comment lists, and a comment is stored only for an existing video, at most once per
+//! client attempt (the write is in [`super::posting`]).
 //!
 //! Broken connections: mysql_async checks an idle pooled connection's socket when handing it out
 //! and replaces it if the server closed it (session killed, server restarted). A connection can
-//! still break during a query; reads are then retried once on a fresh connection. Writes are
-//! never retried — the insert may have been committed before the reply was lost, and a comment
-//! must not be stored twice.
+//! still break during a query; reads (and the readiness ping) are then retried once on a fresh
+//! connection.
 
 use std::{future::Future, time::Duration};
 
-use mysql_async::{Pool, Value, prelude::Queryable};
+use mysql_async::{Opts, Pool, Value, prelude::Queryable};
 use serde::Serialize;
 
 use super::{DbError, Timestamp};
-use crate::params::{NewComment, PageNo, VideoId};
+use crate::{
+    params::{PageNo, VideoId},
+    settings::MysqlSettings,
+};
 
 /// One page of the catalogue in id order: `LIMIT page_size OFFSET (pageNo-1)*page_size`.
 pub const PAGE_SQL: &str = "SELECT id, video_url, video_title, video_image, video_desc, \
@@ -25,9 +28,6 @@ pub const COUNT_SQL: &str = "SELECT COUNT(*) FROM video";
 /// A video's comments, newest first (the original's `ORDER BY id DESC`), at most `?`.
 pub const COMMENTS_SQL: &str = "SELECT id, vid, nick, avatar, content, created_at \
      FROM comment WHERE vid = ? ORDER BY id DESC LIMIT ?";
-/// Store a comment only if its video exists: no row is inserted for an unknown `vid`.
-pub const INSERT_COMMENT_SQL: &str = "INSERT INTO comment (vid, nick, avatar, content) \
-     SELECT id, ?, ?, ? FROM video WHERE id = ?";
 
 /// A `video` row as the list returns it (`list[i].{id,video_url,video_title,video_image}` are
 /// what the original client reads).
@@ -74,20 +74,17 @@ pub struct Comment {
     pub created_at: Timestamp,
 }
 
-/// What became of a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Posted {
-    /// Stored (committed) with this id.
-    Stored(u64),
-    /// No video has that id; nothing was stored.
-    NoSuchVideo,
-}
-
 /// The catalogue and its comments on a MySQL pool.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
-    pool: Pool,
-    timeout: Duration,
+    pub(super) pool: Pool,
+    /// The pool's options, for a connection of its own (a comment's confirmation).
+    pub(super) opts: Opts,
+    /// `mysql.timeout_secs`.
+    pub(super) timeout: Duration,
+    /// `mysql.statement_timeout_secs` + `mysql.clock_skew_ms`: how long after a comment's
+    /// insert had to start its outcome may still change.
+    pub(super) settle: Duration,
 }
 
 type VideoRow = (u32, String, String, String, String, Value);
@@ -98,10 +95,15 @@ fn timestamp(value: Value) -> Result<Timestamp, DbError> {
 }
 
 impl Catalogue {
-    /// Queries on `pool`; each operation, the wait for a connection included, fails after
-    /// `timeout`.
-    pub fn new(pool: Pool, timeout: Duration) -> Self {
-        Self { pool, timeout }
+    /// Queries on the service's pool for `settings` ([`super::connect`]); each operation, the
+    /// wait for a connection included, fails after `mysql.timeout_secs`.
+    pub fn connect(settings: &MysqlSettings) -> Self {
+        Self {
+            pool: super::connect(settings),
+            opts: super::service_opts(settings),
+            timeout: settings.timeout(),
+            settle: settings.statement_timeout() + settings.clock_skew(),
+        }
     }
 
     /// The pool (to disconnect it at shutdown).
@@ -196,40 +198,13 @@ impl Catalogue {
             .collect()
     }
 
-    /// Store `comment`; `Stored` means committed (autocommit), so every acknowledged comment is
-    /// in the table.
-    ///
-    /// # Errors
-    /// [`DbError`] when MySQL fails or does not answer in time. The client is told the comment
-    /// failed; it may still have been stored if the connection broke (or the timeout struck)
-    /// after the statement reached the server.
-    pub async fn post(&self, comment: &NewComment) -> Result<Posted, DbError> {
-        self.timed(async {
-            let mut conn = self.pool.get_conn().await?;
-            conn.exec_drop(
-                INSERT_COMMENT_SQL,
-                (
-                    comment.nick(),
-                    comment.avatar(),
-                    comment.content(),
-                    comment.vid().get(),
-                ),
-            )
-            .await?;
-            Ok(match conn.affected_rows() {
-                0 => Posted::NoSuchVideo,
-                _ => Posted::Stored(conn.last_insert_id().unwrap_or_default()),
-            })
-        })
-        .await
-    }
-
     /// Readiness: a pooled connection answers a ping.
     ///
     /// # Errors
     /// [`DbError`] when MySQL cannot be reached in time.
     pub async fn ping(&self) -> Result<(), DbError> {
-        self.timed(async { self.pool.get_conn().await?.ping().await })
+        let pool = &self.pool;
+        self.read(move || async move { pool.get_conn().await?.ping().await })
             .await
     }
 }

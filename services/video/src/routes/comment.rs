@@ -4,8 +4,16 @@
 //! a string) or urlencoded. Replies, HTTP 200 and without a `data` key as in the original:
 //! `{"code":0,"msg":"ok"}` once the comment is committed, else `{"code":-1,"msg":"failed"}` —
 //! rate limited (plus a `Retry-After` header, which the original client ignores), body too large
-//! or malformed, a field missing, malformed or too long, no such video, or a database failure.
-//! The reason goes to the log.
+//! or malformed, a field missing, malformed or too long, no such video, or a database failure
+//! (then nothing was stored: `db::posting`). The reason goes to the log.
+//!
+//! A comment is stored at most once per client attempt (`crate::attempt`): another attempt
+//! at a stored comment — the same `Idempotency-Key` and comment, or without a key the same
+//! comment from the same client within `comment.dedup_window_secs` — answers `ok` again, with
+//! `Idempotent-Replayed: true`, and stores nothing. Only clients that send the header (the
+//! original does not) can get the two new refusals, in the same envelope: HTTP 400 for a
+//! malformed key, HTTP 422 for a key already used for another comment
+//! (draft-ietf-httpapi-idempotency-key-header §2.7).
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -17,13 +25,33 @@ use actix_web::{
 };
 use futures_util::StreamExt;
 use serde_json::Value;
-use weapp_common::envelope::{CODE_OK, Envelope};
+use weapp_common::envelope::{CODE_FAILED, CODE_OK, Envelope};
 
 use super::{AppState, failed_bare};
 use crate::{
-    db::repository::Posted,
+    attempt::{Attempt, IdempotencyKey},
+    db::posting::Posted,
     params::{NewComment, RawComment},
 };
+
+/// The request header naming an attempt (draft-ietf-httpapi-idempotency-key-header).
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Set on an answer that repeats an earlier attempt's outcome (as Stripe's API does).
+const REPLAYED: &str = "idempotent-replayed";
+
+/// HTTP 400 `{"code":-1,"msg":"invalid Idempotency-Key"}`.
+fn invalid_key() -> HttpResponse {
+    Envelope::bare(CODE_FAILED, "invalid Idempotency-Key").into_response(StatusCode::BAD_REQUEST)
+}
+
+/// HTTP 422 `{"code":-1,"msg":"Idempotency-Key already used for another comment"}`.
+fn key_reused() -> HttpResponse {
+    Envelope::bare(
+        CODE_FAILED,
+        "Idempotency-Key already used for another comment",
+    )
+    .into_response(StatusCode::UNPROCESSABLE_ENTITY)
+}
 
 /// Handle a comment.
 pub async fn comment(
@@ -41,6 +69,16 @@ pub async fn comment(
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         return response;
     }
+    let key = match req.headers().get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(value) => match IdempotencyKey::from_header(value.as_bytes()) {
+            Ok(key) => Some(key),
+            Err(error) => {
+                log::info!("comment from {client} refused: {error}");
+                return invalid_key();
+            }
+        },
+    };
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
@@ -70,10 +108,28 @@ pub async fn comment(
             return failed_bare();
         }
     };
-    match state.catalogue.post(&comment).await {
+    let limits = &state.comment;
+    let attempt = match &key {
+        Some(key) => Attempt::keyed(key, &comment, limits.idempotency_key_ttl()),
+        None => Attempt::unkeyed(client, &comment, limits.dedup_window()),
+    };
+    match state.catalogue.post(&comment, &attempt).await {
         Ok(Posted::Stored(id)) => {
             log::info!("comment {id} on video {} stored", comment.vid().get());
             Envelope::bare(CODE_OK, "ok").into_response(StatusCode::OK)
+        }
+        Ok(Posted::Replayed(id)) => {
+            log::info!("comment {id} posted again by {client}: answered, not stored twice");
+            let mut response = Envelope::bare(CODE_OK, "ok").into_response(StatusCode::OK);
+            response.headers_mut().insert(
+                header::HeaderName::from_static(REPLAYED),
+                HeaderValue::from_static("true"),
+            );
+            response
+        }
+        Ok(Posted::KeyReused) => {
+            log::info!("comment from {client} refused: its Idempotency-Key names another comment");
+            key_reused()
         }
         Ok(Posted::NoSuchVideo) => {
             log::info!(

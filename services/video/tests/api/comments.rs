@@ -235,3 +235,31 @@ async fn comment_list_returns_the_newest_list_max() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_are_refused_and_never_stored() {
+    let app = spawn_seeded(|_| {}).await;
+    let before: u64 = app.db.scalar("SELECT COUNT(*) FROM comment").await;
+    for body in [
+        json!({"vid": 1, "nick": "n", "content": "NUL \u{0} inside"}),
+        json!({"vid": 1, "nick": "n", "content": "clear \u{1b}[2J screen"}),
+        json!({"vid": 1, "nick": "n", "content": "bare \r return"}),
+        json!({"vid": 1, "nick": "nick\u{0}", "content": "fine"}),
+    ] {
+        assert_eq!(
+            app.post_comment(&body).await,
+            (200, COMMENT_FAILED.into()),
+            "{body}"
+        );
+    }
+    let after: u64 = app.db.scalar("SELECT COUNT(*) FROM comment").await;
+    assert_eq!(after, before);
+    // A browser form turns each line break into CRLF: kept as sent, with tabs.
+    let request = app
+        .http
+        .post(app.url("/applet/video/comment"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("vid=1&content=line+1%0D%0A%09line+2");
+    assert_eq!(app.post_raw(request).await, (200, COMMENT_OK.into()));
+    assert_eq!(app.comments(1).await[0]["content"], "line 1\r\n\tline 2");
+}

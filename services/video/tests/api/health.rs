@@ -1,14 +1,13 @@
 //! `/healthz`, `/readyz`, and the service while MySQL is unreachable, comes back, or kills its
 //! sessions — all without restarting the service.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 
 use mysql_async::prelude::Queryable;
 use serde_json::json;
 
-use crate::{
-    helpers::{COMMENT_FAILED, COMMENT_OK, TestApp, TestDb, failed, spawn_on, spawn_seeded},
-    proxy::Proxy,
+use crate::helpers::{
+    COMMENT_FAILED, COMMENT_OK, TestApp, TestDb, failed, spawn_on, spawn_relayed, spawn_seeded,
 };
 
 fn ok() -> serde_json::Value {
@@ -56,23 +55,11 @@ async fn unreachable_mysql_fails_readiness_and_requests_but_not_liveness() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_recovers_when_mysql_comes_back() {
-    let db = TestDb::create().await;
-    video::db::migrate::seed(&db.mysql)
-        .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    let target: SocketAddr = format!("{}:{}", db.mysql.host, db.mysql.port)
-        .parse()
-        .unwrap_or_else(|e| panic!("the test MySQL host must be an IP address here: {e}"));
-    let proxy = Proxy::start(target).await;
-    let app = spawn_on(db, |settings| {
-        settings.mysql.host = "127.0.0.1".into();
-        settings.mysql.port = proxy.port();
-    })
-    .await;
+    let (app, relay) = spawn_relayed(|_| {}).await;
     assert_eq!(app.list("1").await["code"], 0);
     assert_eq!(app.get_json("/readyz").await.0, 200);
 
-    proxy.set_up(false);
+    relay.down().await;
     assert_eq!(app.get_json("/readyz").await, (503, unavailable()));
     assert_eq!(app.list("1").await, failed());
     let posted = app
@@ -80,7 +67,7 @@ async fn the_service_recovers_when_mysql_comes_back() {
         .await;
     assert_eq!(posted.1, COMMENT_FAILED);
 
-    proxy.set_up(true);
+    relay.up();
     // The very first requests succeed: broken pooled connections are replaced on the way.
     assert_eq!(app.list("2").await["data"]["list"][0]["id"], 7);
     let posted = app

@@ -9,7 +9,7 @@ use video::{
     db::migrate,
     settings::{MysqlSettings, Settings},
 };
-use weapp_testkit::{env_or, random_name, read};
+use weapp_testkit::{Relay, env_or, random_name, read};
 
 /// Where the test server is: `WEAPP_TEST_MYSQL_URL`, a user allowed to create and drop
 /// databases named `video_test_%` (`scripts/up` / `scripts/test` create it).
@@ -68,6 +68,15 @@ impl TestDb {
         migrate::migrate(&db.mysql)
             .await
             .unwrap_or_else(|e| panic!("migrating {}: {e:#}", db.mysql.database));
+        db
+    }
+
+    /// Create, migrate and load the seed catalogue (24 videos).
+    pub async fn create_seeded() -> Self {
+        let db = Self::create_empty().await;
+        migrate::seed(&db.mysql)
+            .await
+            .unwrap_or_else(|e| panic!("seeding {}: {e:#}", db.mysql.database));
         db
     }
 
@@ -181,11 +190,21 @@ pub async fn spawn_app(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Start the service on a migrated database holding the seed catalogue (24 videos).
 pub async fn spawn_seeded(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = TestDb::create().await;
-    migrate::seed(&db.mysql)
-        .await
-        .unwrap_or_else(|e| panic!("seeding: {e:#}"));
-    spawn_on(db, adjust).await
+    spawn_on(TestDb::create_seeded().await, adjust).await
+}
+
+/// Start the service on a seeded database, reaching MySQL through a [`Relay`] the test can
+/// cut, take down or freeze.
+pub async fn spawn_relayed(adjust: impl FnOnce(&mut Settings)) -> (TestApp, Relay) {
+    let db = TestDb::create_seeded().await;
+    let relay = Relay::start(&format!("{}:{}", db.mysql.host, db.mysql.port)).await;
+    let app = spawn_on(db, |settings| {
+        settings.mysql.host = "127.0.0.1".into();
+        settings.mysql.port = relay.port();
+        adjust(settings);
+    })
+    .await;
+    (app, relay)
 }
 
 /// Start the service on `db`.
@@ -248,6 +267,15 @@ impl TestApp {
     /// `POST /applet/video/comment` with a JSON body; the exact reply text.
     pub async fn post_comment(&self, body: &Value) -> (u16, String) {
         self.post_raw(self.http.post(self.url("/applet/video/comment")).json(body))
+            .await
+    }
+
+    /// How many stored comments have exactly `content` (no quotes in it).
+    pub async fn rows_with_content(&self, content: &str) -> u64 {
+        self.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM comment WHERE content = '{content}'"
+            ))
             .await
     }
 

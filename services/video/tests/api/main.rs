@@ -5,12 +5,13 @@
 //! `video_test_<random>`, migrates it, spawns the service on port 0 against it and drops the
 //! database when it ends.
 
+mod attempts;
 mod comments;
 mod concurrency;
+mod faults;
 mod health;
 mod helpers;
 mod list;
 mod migrations;
 mod openapi;
-mod proxy;
 mod rate_limit;

@@ -85,3 +85,38 @@ async fn every_video_reply_conforms_to_the_contract() {
     assert_eq!(status, 404);
     document.assert_is("NotFound", &body);
 }
+
+/// The answers only a client sending `Idempotency-Key` can get conform, and every key the route
+/// refuses as malformed the contract's schema refuses too (and accepts the ones it takes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyed_comments_conform_and_the_key_schema_matches_the_route() {
+    let document = document();
+    let app = spawn_seeded(|_| {}).await;
+    let post = "/applet/video/comment";
+    let send = |key: &str, content: &str| {
+        app.http
+            .post(app.url(post))
+            .header("Idempotency-Key", key)
+            .json(&json!({"vid": 3, "content": content}))
+            .send()
+    };
+    for (key, content, status, schema) in [
+        ("k-7", "first", 200, "CommentOk"),
+        (r#""k-7""#, "first", 200, "CommentOk"),
+        ("k-7", "second", 422, "IdempotencyKeyReused"),
+        ("two words", "x", 400, "InvalidIdempotencyKey"),
+        (r#""open"#, "x", 400, "InvalidIdempotencyKey"),
+    ] {
+        let response = send(key, content).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_u16(), status, "{key:?}");
+        let reply: Value = response.json().await.unwrap_or_default();
+        document.assert_conforms("post", post, status, &reply);
+        document.assert_is(schema, &reply);
+        let accepted = document.parameter_accepts("post", post, "Idempotency-Key", &json!(key));
+        assert_eq!(
+            accepted,
+            status != 400,
+            "the contract and the route disagree on {key:?}"
+        );
+    }
+}
