@@ -5,16 +5,21 @@
 //! - with N concurrent players in rooms of two — a paced phase, then a flat-out phase — rounds/s
 //!   (the server's `/stats`), messages/s (frames written + read by all players) and the delay
 //!   from one player's `choice` to its opponent's `movement` (client-side timestamps)
-//!   (`rounds.rs`, `player.rs`).
+//!   (`rounds.rs`, `player.rs`);
+//! - with N players in stable pairs each sending a `choice` every P ms (socket.io framing by
+//!   default): relayed choice→movement messages/s, the server's CPU time per relayed message
+//!   and the choice→movement delay (`relay.rs`).
 //!
 //! Run it through `scripts/bench/ws-game`, which builds ws-game and this bench in release mode,
 //! starts its own ws-game with short rounds on a free port, and stops it at the end. A
 //! benchmark: it reports figures and the goals they are read against, and asserts nothing.
 
+mod crowd;
 mod frames;
 mod idle;
 mod player;
 mod probe;
+mod relay;
 mod rounds;
 mod table;
 
@@ -24,6 +29,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use crate::frames::Framing;
+use crate::relay::RelayPlan;
 use crate::rounds::Plan;
 
 /// Load generator for ws-game: memory per idle socket, rounds/s, messages/s and choice→movement
@@ -38,9 +44,19 @@ struct Args {
     /// plain JSON (`/applet/websocket/ws`).
     #[arg(long)]
     socketio: bool,
-    /// Concurrent players; pairs form among those joining together.
+    /// Concurrent players of the round phases; pairs form among those joining together (0 skips
+    /// the round phases).
     #[arg(long, short = 'p', default_value_t = 2000)]
     players: usize,
+    /// Players of the relay phase, in stable pairs (0 skips it).
+    #[arg(long, default_value_t = 1000)]
+    relay_players: usize,
+    /// Relay phase: pause between two choices of one player, in ms.
+    #[arg(long, default_value_t = 50)]
+    relay_every_ms: u64,
+    /// Relay phase in the JSON framing instead of socket.io (the original client's).
+    #[arg(long)]
+    relay_json: bool,
     /// Idle sockets for the memory figure (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     idle: usize,
@@ -92,20 +108,53 @@ async fn main() -> anyhow::Result<()> {
         None => (None, "no --server-pid: the server's VmRSS cannot be read"),
     };
 
-    let plan = Plan {
-        players: args.players,
-        connects: args.connects,
-        think: Duration::from_millis(args.think_ms),
-        round: Duration::from_millis(args.round_ms),
-        warmup: Duration::from_secs(args.warmup_secs),
-        measured: Duration::from_secs(args.seconds),
-        server_pid: args.server_pid,
+    let played = if args.players > 0 {
+        let plan = Plan {
+            players: args.players,
+            connects: args.connects,
+            think: Duration::from_millis(args.think_ms),
+            round: Duration::from_millis(args.round_ms),
+            warmup: Duration::from_secs(args.warmup_secs),
+            measured: Duration::from_secs(args.seconds),
+            server_pid: args.server_pid,
+        };
+        eprintln!(
+            "[ws-bench] {} players: connect, {} s warm-up, {} s paced, {} s flat out",
+            plan.players, args.warmup_secs, args.seconds, args.seconds
+        );
+        let played = rounds::run(&http, &args.addr, framing, plan).await?;
+        probe::wait_for_connections(&http, &args.addr, baseline.connections, DRAIN_LIMIT).await?;
+        Some(played)
+    } else {
+        None
     };
-    eprintln!(
-        "[ws-bench] {} players: connect, {} s warm-up, {} s paced, {} s flat out",
-        plan.players, args.warmup_secs, args.seconds, args.seconds
-    );
-    let played = rounds::run(&http, &args.addr, framing, plan).await?;
+
+    let relay_framing = if args.relay_json {
+        Framing::Json
+    } else {
+        Framing::SocketIo
+    };
+    let relayed = if args.relay_players > 0 {
+        let plan = RelayPlan {
+            players: args.relay_players,
+            framing: relay_framing,
+            connects: args.connects,
+            every: Duration::from_millis(args.relay_every_ms.max(1)),
+            // The pairs' first round must be over before the window opens.
+            warmup: Duration::from_secs(args.warmup_secs) + Duration::from_millis(args.round_ms),
+            measured: Duration::from_secs(args.seconds),
+            server_pid: args.server_pid,
+        };
+        eprintln!(
+            "[ws-bench] relay: {} players in pairs, a choice every {} ms, {} s measured",
+            plan.players & !1,
+            args.relay_every_ms,
+            args.seconds
+        );
+        Some(relay::run(&http, &args.addr, plan).await?)
+    } else {
+        None
+    };
 
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let framing_name = if args.socketio { "socket.io" } else { "JSON" };
@@ -124,7 +173,14 @@ async fn main() -> anyhow::Result<()> {
          reported, not asserted. Paced: think time ± 50 %, joins spread over one round.\n"
     );
     let mut rows = vec![table::idle_row(idle.as_ref(), skipped)];
-    rows.extend(table::rounds_rows(&played, args.players, args.think_ms));
+    if let Some(played) = &played {
+        rows.extend(table::rounds_rows(played, args.players, args.think_ms));
+    }
+    if let Some(relayed) = &relayed {
+        let framing = if args.relay_json { "JSON" } else { "socket.io" };
+        let setup = (args.relay_players & !1, args.relay_every_ms, framing);
+        rows.extend(table::relay_rows(relayed, setup));
+    }
     print!("{}", table::render(&rows));
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use weapp_bench::report::fmt_duration;
 
 use super::idle::IdleReport;
+use super::relay::RelayReport;
 use super::rounds::{PhaseFigures, RoundsReport};
 
 /// One line of the table.
@@ -115,11 +116,16 @@ fn phase_rows(name: &str, figures: &PhaseFigures, goals: (&str, &str)) -> [Row; 
             cpu(figures)
         ),
     );
+    [rounds, messages, delay_row(name, figures, goals.1)]
+}
+
+/// The choice → movement delay of a phase, with p50 and p99.
+fn delay_row(name: &str, figures: &PhaseFigures, goal: &str) -> Row {
     let mut delay = Row::new(
         &format!("choice→movement, {name}"),
         "ws-bench",
         format!("n={}", figures.delays_us.len()),
-        goals.1,
+        goal,
         "client timestamps: choice written → opponent reads movement".into(),
     );
     let fmt = |quantile| {
@@ -129,7 +135,7 @@ fn phase_rows(name: &str, figures: &PhaseFigures, goals: (&str, &str)) -> [Row; 
     };
     delay.p50 = fmt(0.5);
     delay.p99 = fmt(0.99);
-    [rounds, messages, delay]
+    delay
 }
 
 /// Every row of the playing phases.
@@ -156,6 +162,48 @@ pub fn rounds_rows(report: &RoundsReport, players: usize, think_ms: u64) -> Vec<
     let goals = ("≥ 100,000", "");
     rows.extend(phase_rows("flat out", &report.flat_out, goals));
     rows
+}
+
+/// The rows of the relay phase: `(players, period in ms, framing)` describe its set-up.
+pub fn relay_rows(
+    report: &RelayReport,
+    (players, every_ms, framing): (usize, u64, &str),
+) -> Vec<Row> {
+    let figures = &report.figures;
+    let mut note = format!(
+        "{}/{players} {framing} players connected, a choice every {every_ms} ms each",
+        report.connected
+    );
+    if report.failed > 0 {
+        let error = report.first_error.as_deref().unwrap_or_default();
+        let _ = write!(note, "; {} failed: {error}", report.failed);
+    }
+    let relayed = Row::new(
+        "relayed choice→movement/s",
+        "ws-bench",
+        thousands(figures.per_sec(figures.relayed)),
+        "",
+        note,
+    );
+    let server_cpu = figures
+        .server_cpu
+        .map_or_else(|| "?".into(), |cpu| format!("{:.2} s", cpu.as_secs_f64()));
+    let per_message = Row::new(
+        "server CPU per relayed message",
+        "/proc/<pid>/stat",
+        report
+            .cpu_us_per_relayed()
+            .map_or_else(|| "-".into(), |us| format!("{us:.2} µs")),
+        "≤ 4 µs",
+        format!(
+            "ws-game CPU {server_cpu} / {} relayed in {:.1} s; CPU {}",
+            figures.relayed,
+            figures.elapsed.as_secs_f64(),
+            cpu(figures)
+        ),
+    );
+    let delay = delay_row("relay", figures, "p99 ≤ 3 ms");
+    vec![relayed, per_message, delay]
 }
 
 /// Renders the rows as an aligned text table.

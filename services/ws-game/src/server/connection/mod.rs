@@ -1,0 +1,301 @@
+//! One WebSocket: frames in → codec → game commands; game events → codec → frames out.
+//!
+//! The socket is owned by one task, which reads client frames in place ([`crate::websocket`]),
+//! hands decoded commands to the game, and writes what the game sends through the player's
+//! bounded [`Outbox`] — each event's frame encoded once per framing and copied into one output
+//! buffer, so a burst of events costs one write. Every frame sends back its RFC 6455 §7.4.1
+//! close code when refused, then the closing handshake runs ([`closing`]):
+//!
+//! | case | close |
+//! |---|---|
+//! | a length header over `limits.max_frame_bytes` (the body is never read into memory) | 1009 |
+//! | text that is not UTF-8 | 1007 |
+//! | protocol error: unmasked frame, RSV bits, reserved opcode, bad control frame, fragments out of order | 1002 |
+//! | more frames than `limits.inbound_frames_per_sec` / `_burst` allow | 1008 |
+//! | bytes unsent for `limits.write_timeout_ms` (the client does not read) | 1008 |
+//! | the outbox overflows (`limits.outbound_queue`: the client reads too slowly) | 1008 |
+//! | silent for pingInterval + pingTimeout (§2.1: any frame resets the timer) | 1000 |
+//! | Engine.IO `1` / socket.io `41` | 1000 |
+//! | shutdown | 1001 |
+//!
+//! While more than [`WRITE_BUFFER_LIMIT`] bytes wait unsent, the connection stops reading the
+//! client and taking events: a slow reader never makes the server buffer without limit.
+//! Binary and malformed messages are dropped (socket.io) or answered with an error frame (JSON).
+
+mod closing;
+mod outgoing;
+mod rate;
+
+use std::{net::SocketAddr, pin::pin, sync::atomic::Ordering};
+
+use bytes::{Buf, BytesMut};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+    time::Instant,
+};
+
+use self::{
+    closing::ClientSide,
+    outgoing::Outgoing,
+    rate::TokenBucket,
+};
+use super::ServerContext;
+use crate::{
+    codec::{Codec, Inbound, new_sid},
+    game::{Outbox, OutboxReceiver, Player},
+    websocket::{CloseCode, Failure, Message, Reader, Step, opcode, write},
+};
+
+/// Outbound events taken from the outbox before writing, so a burst costs one write.
+const WRITE_BATCH: usize = 32;
+
+/// Unsent bytes above which the connection stops reading the client and taking events until the
+/// socket drains (≈ 1,000 movements: more than a reader that keeps up ever has waiting).
+const WRITE_BUFFER_LIMIT: usize = 64 * 1024;
+
+/// How a connection ends.
+#[derive(Debug)]
+enum End {
+    /// The socket is gone: nothing more to send.
+    Gone(&'static str),
+    /// The server closes it with this code and reason; the client's frames can be followed.
+    Close(CloseCode, &'static str),
+    /// The server refused a frame.
+    Refused(Failure),
+    /// The client sent its close frame (with this code): we answer it.
+    ClientClosed(Option<CloseCode>),
+}
+
+/// Serve one upgraded connection until either side closes it or the server shuts down.
+pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: &ServerContext) {
+    // hyper hands back the TCP stream it was given, and any bytes it read past the request.
+    let parts = match upgraded.downcast::<TokioIo<TcpStream>>() {
+        Ok(parts) => parts,
+        Err(_) => {
+            log::error!("upgraded connection from {peer} is not a TCP stream");
+            return;
+        }
+    };
+    let limits = &context.settings.limits;
+    let mut input = BytesMut::with_capacity(limits.read_buffer_bytes.max(parts.read_buf.len()));
+    input.extend_from_slice(&parts.read_buf);
+    let mut connection = Connection {
+        stream: parts.io.into_inner(),
+        input,
+        out: Outgoing::default(),
+        reader: Reader::new(limits.max_frame_bytes),
+        codec,
+        heard: Instant::now(),
+        rate: TokenBucket::new(
+            limits.inbound_frames_per_sec,
+            limits.inbound_frames_burst,
+            Instant::now(),
+        ),
+    };
+    context.connections.fetch_add(1, Ordering::Relaxed);
+    let ended = connection.run(context).await;
+    context.connections.fetch_sub(1, Ordering::Relaxed);
+    log::debug!("socket from {peer} closed: {ended}");
+}
+
+struct Connection {
+    stream: TcpStream,
+    /// Bytes received and not yet read as frames.
+    input: BytesMut,
+    out: Outgoing,
+    reader: Reader,
+    codec: Codec,
+    /// When the client last sent anything.
+    heard: Instant,
+    rate: TokenBucket,
+}
+
+impl Connection {
+    /// Greets, serves, then closes; returns why it ended (for the log).
+    async fn run(&mut self, context: &ServerContext) -> &'static str {
+        let settings = &context.settings;
+        let (outbox, mut outbound) = Outbox::new(settings.limits.outbound_queue);
+        let mut player = context.game.connect(outbox);
+        let sid = new_sid();
+        let greeting = self
+            .codec
+            .greeting(&sid, settings.ping_interval_ms, settings.ping_timeout_ms);
+        for frame in greeting {
+            write::text(self.out.buffer(), &frame);
+        }
+        let end = self.serve(context, &mut player, &mut outbound).await;
+        // Leave the game first: the room must not wait for our close handshake.
+        drop(player);
+        drop(outbound);
+        let (client, reason) = match end {
+            End::Gone(reason) => return reason,
+            End::Close(code, reason) => {
+                write::close(self.out.buffer(), code, reason);
+                (ClientSide::Open { skip: 0 }, reason)
+            }
+            End::Refused(failure) => {
+                write::close(self.out.buffer(), failure.code, failure.reason);
+                let client = failure
+                    .frame_len
+                    .map_or(ClientSide::Lost, |skip| ClientSide::Open { skip });
+                (client, failure.reason)
+            }
+            End::ClientClosed(code) => {
+                // §5.5.1: echo the client's code; an empty close gets an empty one.
+                match code {
+                    Some(code) => write::close(self.out.buffer(), code, ""),
+                    None => write::frame(self.out.buffer(), opcode::CLOSE, &[]),
+                }
+                (ClientSide::Closed, "closed by client")
+            }
+        };
+        let wait = std::time::Duration::from_secs(settings.limits.handshake_timeout_secs);
+        closing::finish(&mut self.stream, &mut self.input, &mut self.out, client, wait).await;
+        reason
+    }
+
+    /// The connection loop, until something ends it.
+    async fn serve(
+        &mut self,
+        context: &ServerContext,
+        player: &mut Player,
+        outbound: &mut OutboxReceiver,
+    ) -> End {
+        let settings = &context.settings;
+        let (idle_timeout, write_timeout) = (settings.idle_timeout(), settings.write_timeout());
+        let mut shutdown = pin!(context.shutdown.cancelled());
+        let mut overflow = pin!(outbound.overflowed());
+        // One timer, re-armed only when it fires: per message there is no timer to reset.
+        let mut timer = pin!(tokio::time::sleep_until(Instant::now() + write_timeout));
+        let Self {
+            stream,
+            input,
+            out,
+            reader,
+            codec,
+            heard,
+            rate,
+        } = self;
+        let (mut socket_in, mut socket_out) = stream.split();
+        loop {
+            let taking = out.unsent_len() < WRITE_BUFFER_LIMIT;
+            if taking && input.capacity() - input.len() < 512 {
+                input.reserve(settings.limits.read_buffer_bytes);
+            }
+            // Reading and events first, writing last: whatever is ready goes out in one write.
+            tokio::select! {
+                biased;
+                () = &mut shutdown => return End::Close(CloseCode::GOING_AWAY, "server shutting down"),
+                () = &mut overflow => return End::Close(CloseCode::POLICY, "slow consumer"),
+                () = &mut timer => {
+                    let now = Instant::now();
+                    let write_deadline = out.waiting_since().map(|since| since + write_timeout);
+                    if write_deadline.is_some_and(|deadline| deadline <= now) {
+                        return End::Close(CloseCode::POLICY, "write timeout");
+                    }
+                    if *heard + idle_timeout <= now {
+                        return End::Close(CloseCode::NORMAL, "ping timeout");
+                    }
+                    let next = write_deadline.unwrap_or(now + write_timeout);
+                    timer.as_mut().reset(next.min(*heard + idle_timeout));
+                }
+                event = outbound.recv(), if taking => {
+                    let Some(event) = event else {
+                        return End::Close(CloseCode::GOING_AWAY, "game stopped");
+                    };
+                    let buffer = out.buffer();
+                    buffer.extend_from_slice(codec.frame(&event));
+                    for _ in 1..WRITE_BATCH {
+                        let Some(event) = outbound.try_recv() else { break };
+                        buffer.extend_from_slice(codec.frame(&event));
+                    }
+                }
+                read = socket_in.read_buf(input), if taking => match read {
+                    Ok(0) => return End::Gone("connection lost"),
+                    Ok(_) => {
+                        *heard = Instant::now();
+                        let frames = Frames {
+                            input: &mut *input,
+                            reader: &mut *reader,
+                            out: &mut *out,
+                            codec: *codec,
+                            rate: &mut *rate,
+                            now: *heard,
+                        };
+                        if let Err(end) = frames.handle(player).await {
+                            return end;
+                        }
+                    }
+                    Err(error) => {
+                        log::debug!("read failed: {error}");
+                        return End::Gone("read failed");
+                    }
+                },
+                written = socket_out.write(out.unsent()), if out.unsent_len() > 0 => match written {
+                    Ok(n) if n > 0 => out.sent(n),
+                    _ => return End::Gone("write failed"),
+                },
+            }
+        }
+    }
+}
+
+/// The frames received so far, and what they need to be handled.
+struct Frames<'c> {
+    input: &'c mut BytesMut,
+    reader: &'c mut Reader,
+    out: &'c mut Outgoing,
+    codec: Codec,
+    rate: &'c mut TokenBucket,
+    now: Instant,
+}
+
+impl Frames<'_> {
+    /// Handles every whole frame in the input, leaving a partial one there.
+    async fn handle(self, player: &mut Player) -> Result<(), End> {
+        loop {
+            let (consumed, inbound) = match self.reader.read(self.input).map_err(End::Refused)? {
+                Step::NeedMore(needed) => {
+                    self.input.reserve(needed.saturating_sub(self.input.len()));
+                    return Ok(());
+                }
+                Step::Frame { consumed, message } => {
+                    if !self.rate.take(self.now) {
+                        return Err(End::Close(CloseCode::POLICY, "too many messages"));
+                    }
+                    let inbound = match message {
+                        Message::Text(text) => Some(self.codec.decode(text)),
+                        Message::Binary => Some(Inbound::Invalid(
+                            "binary frames are not supported".into(),
+                        )),
+                        Message::Ping(payload) => {
+                            write::pong(self.out.buffer(), payload);
+                            None
+                        }
+                        Message::Pong | Message::Fragment => None,
+                        Message::Close(code) => return Err(End::ClientClosed(code)),
+                    };
+                    (consumed, inbound)
+                }
+            };
+            self.input.advance(consumed);
+            match inbound {
+                Some(Inbound::Command(command)) => player.command(command).await,
+                Some(Inbound::Reply(reply)) => write::text(self.out.buffer(), reply),
+                Some(Inbound::Close) => {
+                    return Err(End::Close(CloseCode::NORMAL, "client disconnect"));
+                }
+                Some(Inbound::Invalid(reason)) => {
+                    log::debug!("invalid frame: {reason}");
+                    if let Some(error) = self.codec.error_frame(&reason) {
+                        write::text(self.out.buffer(), &error);
+                    }
+                }
+                Some(Inbound::Ignore) | None => {}
+            }
+        }
+    }
+}
