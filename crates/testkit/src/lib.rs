@@ -6,12 +6,15 @@
 //! - [`S3Target`]: the test S3 server and an independent client on its bucket.
 //! - [`read`], [`content_type`]: a reply's status, content type and body, as the tests compare
 //!   them.
+//! - [`websocket`]: a raw RFC 6455 client that writes every frame byte by byte, for close-code
+//!   and other protocol tests.
 //!
 //! Everything here panics with a message saying what went wrong instead of returning errors:
 //! it is meant to fail tests.
 
 mod openapi;
 mod s3;
+pub mod websocket;
 
 pub use openapi::OpenApi;
 pub use s3::{S3Target, workspace_root};

@@ -48,7 +48,7 @@ use tokio::{sync::mpsc, time::Instant};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 pub use config::{ConfigError, GameConfig, ORIGINAL_BOT_AVATAR};
-pub use outbox::{Outbox, OutboxReceiver};
+pub use outbox::{FRAMINGS, OutboundEvent, Outbox, OutboxReceiver};
 pub use player::Player;
 pub use stats::Stats;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use super::{
-    Outbox, Shared,
+    OutboundEvent, Outbox, Shared,
     matchmaker::MatchCommand,
     room::{self, Member, RoomCommand},
     seat::Seat,
@@ -96,7 +96,8 @@ impl Player {
         }
         self.user = user;
         let nearby = self.shared.config.nearby;
-        self.outbox.deliver(&Arc::new(ServerEvent::Hi { nearby }));
+        self.outbox
+            .deliver(&OutboundEvent::new(ServerEvent::Hi { nearby }));
         if let Some(room) = self.seat.room() {
             let command = RoomCommand::Rename(self.seat.member_id(), self.user.clone());
             let _ = room.commands.send(command).await;

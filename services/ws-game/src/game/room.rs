@@ -6,7 +6,10 @@
 //! `Remove`, and applies the same membership rules to its own seat counts. The task ends when
 //! the matchmaker drops the room (its channel closes) or on shutdown.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::{
+    pin::pin,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+};
 
 use rand::rngs::StdRng;
 use tokio::{
@@ -16,9 +19,8 @@ use tokio::{
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{
-    GameConfig, Outbox, bot,
+    GameConfig, OutboundEvent, Outbox, bot,
     scoring::{GameData, score_round},
-    sleep_until_some,
     stats::Counters,
 };
 use crate::protocol::{Choice, Movement, RoomUser, RoundResult, ServerEvent, User};
@@ -154,22 +156,55 @@ struct Room {
 impl Room {
     async fn run(mut self, mut inbox: mpsc::Receiver<RoomCommand>, shutdown: CancellationToken) {
         log::debug!("room{} opened", self.id);
+        // Made once and re-armed only when the next deadline changes: a command costs no
+        // timer registration and no shutdown-waiter registration.
+        let mut stopped = pin!(shutdown.cancelled());
+        let mut timer = pin!(tokio::time::sleep_until(Instant::now()));
+        let mut armed = None;
         loop {
-            let round_ends = self.round_ends;
-            let bot_due = self.next_bot_choice();
-            // Timers first: a flood of commands must not hold back the end of a round.
+            let due = self
+                .round_ends
+                .into_iter()
+                .chain(self.next_bot_choice())
+                .min();
+            if due != armed {
+                if let Some(at) = due {
+                    timer.as_mut().reset(at);
+                }
+                armed = due;
+            }
+            // Commands first, the rare branches after them, so a turn that finds a command
+            // polls nothing else; the timers are compared with the clock before each command,
+            // so a flood of commands cannot hold back the end of a round.
             tokio::select! {
                 biased;
-                () = shutdown.cancelled() => break,
-                () = sleep_until_some(round_ends) => self.finish_round(),
-                () = sleep_until_some(bot_due) => self.bots_choose(),
-                command = inbox.recv() => match command {
-                    Some(command) => self.handle(command),
-                    None => break,
-                },
+                command = inbox.recv() => {
+                    let Some(command) = command else { break };
+                    if armed.is_some_and(|at| at <= Instant::now()) {
+                        armed = None;
+                        self.timers_fired();
+                    }
+                    self.handle(command);
+                }
+                () = &mut timer, if armed.is_some() => {
+                    armed = None;
+                    self.timers_fired();
+                }
+                () = &mut stopped => break,
             }
         }
         log::debug!("room{} closed", self.id);
+    }
+
+    /// The round's end, then the bots whose time has come.
+    fn timers_fired(&mut self) {
+        let now = Instant::now();
+        if self.round_ends.is_some_and(|ends| ends <= now) {
+            self.finish_round();
+        }
+        if self.next_bot_choice().is_some_and(|due| due <= now) {
+            self.bots_choose();
+        }
     }
 
     fn handle(&mut self, command: RoomCommand) {
@@ -342,7 +377,7 @@ impl Room {
 
     /// Sends `event` to every human member but the one at `except`.
     fn send(&self, event: ServerEvent, except: Option<usize>) {
-        let event = Arc::new(event);
+        let event = OutboundEvent::new(event);
         for (index, member) in self.members.iter().enumerate() {
             if Some(index) == except {
                 continue;

@@ -1,10 +1,68 @@
-//! Limits and lifecycle: connection limit, frame size, idle timeout, graceful shutdown.
+//! Limits and lifecycle: connection limit, frame size, inbound rate, write deadline, idle
+//! timeout, graceful shutdown.
 
 use std::time::Duration;
 
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use weapp_testkit::websocket::{MASK, Read, frame, opcode, text};
 
+use crate::close_codes::{socketio, socketio_over};
 use crate::helpers::{FRAME_WAIT, Next, spawn};
+
+#[tokio::test]
+async fn frames_over_the_inbound_rate_close_the_socket_with_1008() {
+    let server = spawn(|settings| {
+        // Five frames at once, then one a second: the test sends ten in one write.
+        settings.limits.inbound_frames_burst = 5;
+        settings.limits.inbound_frames_per_sec = 1;
+    })
+    .await;
+    let mut socket = socketio(&server).await;
+    socket.send_raw(&text("2").repeat(10)).await;
+    for _ in 0..5 {
+        match socket.read(FRAME_WAIT).await {
+            Read::Frame(frame) => assert_eq!(frame.text(), "3"),
+            other => panic!("expected a pong, got {other:?}"),
+        }
+    }
+    assert_eq!(socket.close_code(FRAME_WAIT).await, 1008);
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_closed_with_1008_after_the_write_deadline() {
+    let server = spawn(|settings| {
+        settings.limits.write_timeout_ms = 200;
+        settings.limits.inbound_frames_burst = u32::MAX;
+        settings.limits.inbound_frames_per_sec = u32::MAX;
+    })
+    .await;
+    // A small receive window, so the server's answers back up quickly.
+    let tcp = TcpSocket::new_v4().unwrap_or_else(|e| panic!("{e}"));
+    tcp.set_recv_buffer_size(4096)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = ([127, 0, 0, 1], server.port).into();
+    let stream = tcp.connect(addr).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut socket = socketio_over(&server, stream).await;
+    // Pings (the largest a control frame may be) without reading a single pong: the pongs fill
+    // our window and the server's buffers, the server stops reading us, its write deadline
+    // passes, and it gives up on us — the player leaves the game before the close frame.
+    let pings = frame(true, 0, opcode::PING, Some(MASK), &[b'p'; 125]).repeat(100);
+    let keep_sending = async {
+        loop {
+            if let Err(error) = socket.stream.write_all(&pings).await {
+                panic!("write: {error}");
+            }
+        }
+    };
+    tokio::select! {
+        () = keep_sending => {}
+        () = server.wait_for_players(0) => {}
+    }
+    // Everything queued before the deadline arrives, then the close frame.
+    assert_eq!(socket.close_code(FRAME_WAIT).await, 1008);
+}
 
 #[tokio::test]
 async fn connections_over_the_limit_are_refused() {

@@ -37,11 +37,7 @@ use tokio::{
     time::Instant,
 };
 
-use self::{
-    closing::ClientSide,
-    outgoing::Outgoing,
-    rate::TokenBucket,
-};
+use self::{closing::ClientSide, outgoing::Outgoing, rate::TokenBucket};
 use super::ServerContext;
 use crate::{
     codec::{Codec, Inbound, new_sid},
@@ -120,9 +116,9 @@ impl Connection {
         let (outbox, mut outbound) = Outbox::new(settings.limits.outbound_queue);
         let mut player = context.game.connect(outbox);
         let sid = new_sid();
-        let greeting = self
-            .codec
-            .greeting(&sid, settings.ping_interval_ms, settings.ping_timeout_ms);
+        let greeting =
+            self.codec
+                .greeting(&sid, settings.ping_interval_ms, settings.ping_timeout_ms);
         for frame in greeting {
             write::text(self.out.buffer(), &frame);
         }
@@ -153,7 +149,14 @@ impl Connection {
             }
         };
         let wait = std::time::Duration::from_secs(settings.limits.handshake_timeout_secs);
-        closing::finish(&mut self.stream, &mut self.input, &mut self.out, client, wait).await;
+        closing::finish(
+            &mut self.stream,
+            &mut self.input,
+            &mut self.out,
+            client,
+            wait,
+        )
+        .await;
         reason
     }
 
@@ -166,7 +169,7 @@ impl Connection {
     ) -> End {
         let settings = &context.settings;
         let (idle_timeout, write_timeout) = (settings.idle_timeout(), settings.write_timeout());
-        let mut shutdown = pin!(context.shutdown.cancelled());
+        let mut shutdown = context.notice.waiter();
         let mut overflow = pin!(outbound.overflowed());
         // One timer, re-armed only when it fires: per message there is no timer to reset.
         let mut timer = pin!(tokio::time::sleep_until(Instant::now() + write_timeout));
@@ -185,23 +188,10 @@ impl Connection {
             if taking && input.capacity() - input.len() < 512 {
                 input.reserve(settings.limits.read_buffer_bytes);
             }
-            // Reading and events first, writing last: whatever is ready goes out in one write.
+            // Events and reading first, writing after them, so whatever is ready goes out in
+            // one write; the rare branches last, so a turn that finds work does not poll them.
             tokio::select! {
                 biased;
-                () = &mut shutdown => return End::Close(CloseCode::GOING_AWAY, "server shutting down"),
-                () = &mut overflow => return End::Close(CloseCode::POLICY, "slow consumer"),
-                () = &mut timer => {
-                    let now = Instant::now();
-                    let write_deadline = out.waiting_since().map(|since| since + write_timeout);
-                    if write_deadline.is_some_and(|deadline| deadline <= now) {
-                        return End::Close(CloseCode::POLICY, "write timeout");
-                    }
-                    if *heard + idle_timeout <= now {
-                        return End::Close(CloseCode::NORMAL, "ping timeout");
-                    }
-                    let next = write_deadline.unwrap_or(now + write_timeout);
-                    timer.as_mut().reset(next.min(*heard + idle_timeout));
-                }
                 event = outbound.recv(), if taking => {
                     let Some(event) = event else {
                         return End::Close(CloseCode::GOING_AWAY, "game stopped");
@@ -238,6 +228,20 @@ impl Connection {
                     Ok(n) if n > 0 => out.sent(n),
                     _ => return End::Gone("write failed"),
                 },
+                () = &mut shutdown => return End::Close(CloseCode::GOING_AWAY, "server shutting down"),
+                () = &mut overflow => return End::Close(CloseCode::POLICY, "slow consumer"),
+                () = &mut timer => {
+                    let now = Instant::now();
+                    let write_deadline = out.waiting_since().map(|since| since + write_timeout);
+                    if write_deadline.is_some_and(|deadline| deadline <= now) {
+                        return End::Close(CloseCode::POLICY, "write timeout");
+                    }
+                    if *heard + idle_timeout <= now {
+                        return End::Close(CloseCode::NORMAL, "ping timeout");
+                    }
+                    let next = write_deadline.unwrap_or(now + write_timeout);
+                    timer.as_mut().reset(next.min(*heard + idle_timeout));
+                }
             }
         }
     }
@@ -268,9 +272,9 @@ impl Frames<'_> {
                     }
                     let inbound = match message {
                         Message::Text(text) => Some(self.codec.decode(text)),
-                        Message::Binary => Some(Inbound::Invalid(
-                            "binary frames are not supported".into(),
-                        )),
+                        Message::Binary => {
+                            Some(Inbound::Invalid("binary frames are not supported".into()))
+                        }
                         Message::Ping(payload) => {
                             write::pong(self.out.buffer(), payload);
                             None
