@@ -8,7 +8,7 @@
 use serde::{Serialize, de::IgnoredAny};
 
 use super::event::{self, EventError};
-use super::{Inbound, excerpt, into_text, scan, write_json, write_payload};
+use super::{Inbound, excerpt, into_text, scan, write_json, write_name, write_payload};
 use crate::protocol::ServerEvent;
 
 /// The reply to `{"type":"ping"}`.
@@ -52,7 +52,7 @@ pub(super) fn greeting(sid: &str, ping_interval_ms: u64, ping_timeout_ms: u64) -
 /// `{"type":"<name>","data":<payload>}`, appended to `out`.
 pub(super) fn write(event: &ServerEvent, out: &mut Vec<u8>) {
     out.extend_from_slice(br#"{"type":"#);
-    write_json(out, &event.name());
+    write_name(out, event);
     out.extend_from_slice(br#","data":"#);
     write_payload(out, event);
     out.push(b'}');

@@ -199,6 +199,14 @@ fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
     }
 }
 
+/// Appends `event`'s name as a JSON string. The names are fixed ASCII words with nothing to
+/// escape ([`ServerEvent::name`]), so they are copied between quotes.
+fn write_name(out: &mut Vec<u8>, event: &ServerEvent) {
+    out.push(b'"');
+    out.extend_from_slice(event.name().as_bytes());
+    out.push(b'"');
+}
+
 /// Appends `event`'s payload ([`ServerEvent::payload`]) as compact JSON. A movement — the message
 /// relayed most — is written around its escaped uid without going through serde's machinery;
 /// `tests.rs` holds it to the serde form byte for byte.
@@ -208,7 +216,7 @@ fn write_payload(out: &mut Vec<u8>, event: &ServerEvent) {
         return;
     };
     out.extend_from_slice(br#"{"uid":"#);
-    write_json(out, uid);
+    write_json(out, &uid.as_ref());
     match movement {
         Movement::Choice => out.extend_from_slice(br#","movement":"choice"}"#),
         Movement::Face(face) => {

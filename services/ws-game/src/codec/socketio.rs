@@ -7,7 +7,7 @@
 //! supported. What the original client sends is `42[name, payload]`.
 
 use super::event::{self, EventError};
-use super::{Inbound, excerpt, scan, write_json, write_payload};
+use super::{Inbound, excerpt, scan, write_name, write_payload};
 use crate::protocol::ServerEvent;
 
 /// What a socket.io packet (an Engine.IO message's data) from a client means.
@@ -104,7 +104,7 @@ fn decode_event(rest: &str) -> Inbound {
 /// `42["<name>",<payload>]`, appended to `out` (§2.2: exactly this shape).
 pub(super) fn write(event: &ServerEvent, out: &mut Vec<u8>) {
     out.extend_from_slice(b"42[");
-    write_json(out, &event.name());
+    write_name(out, event);
     out.push(b',');
     write_payload(out, event);
     out.push(b']');

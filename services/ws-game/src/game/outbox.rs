@@ -1,9 +1,11 @@
-//! One connection's bounded outbound queue of [`ServerEvent`]s (STYLE: "a slow peer is
-//! disconnected, not buffered forever").
+//! Where a connection's [`ServerEvent`]s go: an [`Outbox`] is a handle on an [`EventSink`],
+//! which takes each event without ever making the engine wait (STYLE: "a slow peer is
+//! disconnected, not buffered forever"), so a slow reader never stalls a room.
 //!
-//! The engine only ever `try_send`s into an [`Outbox`]; when the queue is full it raises the
-//! connection's overflow flag instead of waiting, so a slow reader never stalls a room. The
-//! connection owns the [`OutboxReceiver`], writes what it receives and closes the socket when
+//! The server's sink writes the event's frame straight into the socket when nothing waits
+//! before it (`server::connection::sink`). The sink here, [`Outbox::new`], is a bounded queue
+//! read through an [`OutboxReceiver`] — the engine's unit tests read events from it: when the
+//! queue is full it raises an overflow flag instead of waiting, and the reader closes when
 //! [`OutboxReceiver::overflowed`] resolves.
 //!
 //! What travels is an [`OutboundEvent`]: the event, shared (`Arc`) by every recipient, with a
@@ -57,9 +59,23 @@ impl OutboundEvent {
     }
 }
 
-/// The sending half of one connection's bounded outbound queue.
+/// What takes a connection's events.
+pub trait EventSink: Send + Sync + std::fmt::Debug {
+    /// Takes `event` without waiting. A sink that cannot keep up disconnects its reader rather
+    /// than buffering without limit; after that, or once the connection has ended, events are
+    /// dropped.
+    fn deliver(&self, event: &Arc<OutboundEvent>);
+}
+
+/// A connection's events, as the engine holds them: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Outbox {
+    sink: Arc<dyn EventSink>,
+}
+
+/// The sink of [`Outbox::new`]: a bounded queue and its overflow flag.
+#[derive(Debug)]
+struct QueueSink {
     events: mpsc::Sender<Arc<OutboundEvent>>,
     overflow: Arc<Overflow>,
 }
@@ -112,25 +128,37 @@ pub struct OutboxReceiver {
 }
 
 impl Outbox {
-    /// A queue holding at most `capacity` events (at least 1).
+    /// Events into `sink`.
+    pub fn from_sink(sink: Arc<dyn EventSink>) -> Outbox {
+        Outbox { sink }
+    }
+
+    /// A queue holding at most `capacity` events (at least 1), read through the
+    /// [`OutboxReceiver`].
     pub fn new(capacity: usize) -> (Outbox, OutboxReceiver) {
         let (events, receiver) = mpsc::channel(capacity.max(1));
         let overflow = Arc::new(Overflow::default());
-        (
-            Outbox {
-                events,
-                overflow: Arc::clone(&overflow),
-            },
-            OutboxReceiver {
-                events: receiver,
-                overflow,
-            },
-        )
+        let sink = QueueSink {
+            events,
+            overflow: Arc::clone(&overflow),
+        };
+        let receiver = OutboxReceiver {
+            events: receiver,
+            overflow,
+        };
+        (Outbox::from_sink(Arc::new(sink)), receiver)
     }
 
-    /// Queues `event` without waiting. A full queue raises the overflow flag (the connection
-    /// then closes); once overflowed, or after the receiver is gone, events are dropped.
+    /// Hands `event` to the sink ([`EventSink::deliver`]).
     pub(crate) fn deliver(&self, event: &Arc<OutboundEvent>) {
+        self.sink.deliver(event);
+    }
+}
+
+impl EventSink for QueueSink {
+    /// Queues `event` without waiting. A full queue raises the overflow flag (the reader then
+    /// closes); once overflowed, or after the receiver is gone, events are dropped.
+    fn deliver(&self, event: &Arc<OutboundEvent>) {
         if self.overflow.is_raised() {
             return;
         }
@@ -208,9 +236,10 @@ mod tests {
     #[tokio::test]
     async fn delivering_to_a_closed_connection_is_harmless() {
         let (outbox, receiver) = Outbox::new(1);
+        let overflow = Arc::clone(&receiver.overflow);
         drop(receiver);
         outbox.deliver(&hi());
-        assert!(!outbox.overflow.is_raised());
+        assert!(!overflow.is_raised());
     }
 
     #[test]

@@ -1,25 +1,26 @@
 //! One room as a task that owns its members, its round timer and its bots' timers
 //! (`spec/originals.md` §2.3–2.4). Commands arrive over a bounded channel; events leave through
-//! each human member's [`Outbox`] with `try_send`, so a slow reader never stalls the room.
+//! each human member's [`Outbox`](super::Outbox), which never waits, so a slow reader never
+//! stalls the room. The members' own choices and faces reach the others through the room's
+//! [`Relay`], which the room keeps in step with its members.
 //!
 //! The room does not decide who sits where: the matchmaker sends every `Add`, `Leave` and
 //! `Remove`, and applies the same membership rules to its own seat counts. The task ends when
 //! the matchmaker drops the room (its channel closes) or on shutdown.
 
-use std::{
-    pin::pin,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
-};
+use std::{pin::pin, sync::Arc};
 
 use rand::rngs::StdRng;
 use tokio::{
-    sync::mpsc,
+    sync::{mpsc, oneshot},
     time::{Duration, Instant},
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{
-    GameConfig, OutboundEvent, Outbox, bot,
+    GameConfig, OutboundEvent, bot,
+    member::{Member, MemberId, Role, lock},
+    relay::{Relay, RelaySeat},
     scoring::{GameData, score_round},
     stats::Counters,
 };
@@ -32,68 +33,6 @@ pub(crate) type RoomId = u64;
 /// `room_capacity` players (each waiting for its own send) and the matchmaker.
 const ROOM_QUEUE: usize = 32;
 
-/// Who a member is: players and bots are numbered apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MemberId {
-    /// A connected player, by connection number.
-    Player(u64),
-    /// Bot `robot-{n}`.
-    Bot(u64),
-}
-
-/// A player's game data, shared by its connection and the room it sits in (the original kept
-/// it on the client object, so it follows the player from room to room). Locked only for short
-/// synchronous sections, never across an `.await`.
-pub(crate) type SharedData = Arc<Mutex<GameData>>;
-
-/// Locks game data; a poisoned lock still holds plain numbers, so it is used as is.
-pub(crate) fn lock(data: &SharedData) -> MutexGuard<'_, GameData> {
-    data.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A seat taken in a room.
-#[derive(Debug)]
-pub(crate) struct Member {
-    id: MemberId,
-    user: User,
-    data: SharedData,
-    role: Role,
-}
-
-#[derive(Debug)]
-enum Role {
-    /// A connection: gets events.
-    Human(Outbox),
-    /// A bot: gets nothing, chooses at `next_choice` while a round runs.
-    Bot { next_choice: Option<Instant> },
-}
-
-impl Member {
-    /// Player `id` as `user`, reached through `outbox`.
-    pub(crate) fn human(id: u64, user: User, outbox: Outbox, data: SharedData) -> Self {
-        Self {
-            id: MemberId::Player(id),
-            user,
-            data,
-            role: Role::Human(outbox),
-        }
-    }
-
-    /// Bot `robot-{n}` with a fresh game data.
-    pub(crate) fn bot(n: u64, avatar: &str) -> Self {
-        Self {
-            id: MemberId::Bot(n),
-            user: bot::bot_user(n, avatar),
-            data: SharedData::default(),
-            role: Role::Bot { next_choice: None },
-        }
-    }
-
-    fn is_bot(&self) -> bool {
-        matches!(self.role, Role::Bot { .. })
-    }
-}
-
 /// What a room is asked to do.
 #[derive(Debug)]
 pub(crate) enum RoomCommand {
@@ -103,12 +42,14 @@ pub(crate) enum RoomCommand {
     Leave(MemberId),
     /// The member goes without a word (re-join elsewhere, disconnect).
     Remove(MemberId),
-    /// The member's hand; the others see that it moved, not what.
+    /// The member's hand; the others see that it moved, not what (sent here only when the
+    /// [`Relay`] does not seat the member yet).
     Choice(MemberId, Choice),
-    /// The member's face, relayed to the others.
+    /// The member's face, relayed to the others (likewise).
     Face(MemberId, i64),
-    /// The member said `hello` again while seated.
-    Rename(MemberId, User),
+    /// The member said `hello` again while seated; `done` is answered once the room and its
+    /// relay use the new name.
+    Rename(MemberId, User, oneshot::Sender<()>),
 }
 
 /// What every room shares: rules, counters, where void rounds are reported, shutdown.
@@ -122,15 +63,17 @@ pub(crate) struct RoomContext {
     pub(crate) shutdown: CancellationToken,
 }
 
-/// Starts room `id` on `tracker`; returns its command queue.
+/// Starts room `id` on `tracker`; returns its command queue and its relay.
 pub(crate) fn spawn(
     id: RoomId,
     context: &RoomContext,
     tracker: &TaskTracker,
-) -> mpsc::Sender<RoomCommand> {
+) -> (mpsc::Sender<RoomCommand>, Arc<Relay>) {
     let (commands, inbox) = mpsc::channel(ROOM_QUEUE);
+    let relay = Arc::new(Relay::default());
     let room = Room {
         id,
+        relay: Arc::clone(&relay),
         config: Arc::clone(&context.config),
         counters: Arc::clone(&context.counters),
         void_rounds: context.void_rounds.clone(),
@@ -139,11 +82,13 @@ pub(crate) fn spawn(
         rng: bot::room_rng(context.config.rng_seed, id),
     };
     tracker.spawn(room.run(inbox, context.shutdown.clone()));
-    commands
+    (commands, relay)
 }
 
 struct Room {
     id: RoomId,
+    /// Who sits here, for the members' own tasks (kept in step with `members`).
+    relay: Arc<Relay>,
     config: Arc<GameConfig>,
     counters: Arc<Counters>,
     void_rounds: mpsc::UnboundedSender<RoomId>,
@@ -209,9 +154,18 @@ impl Room {
 
     fn handle(&mut self, command: RoomCommand) {
         match command {
-            RoomCommand::Add(member) => self.add(member),
-            RoomCommand::Leave(id) => self.leave(id),
-            RoomCommand::Remove(id) => self.members.retain(|member| member.id != id),
+            RoomCommand::Add(member) => {
+                self.add(member);
+                self.sync_relay();
+            }
+            RoomCommand::Leave(id) => {
+                self.leave(id);
+                self.sync_relay();
+            }
+            RoomCommand::Remove(id) => {
+                self.members.retain(|member| member.id != id);
+                self.sync_relay();
+            }
             RoomCommand::Choice(id, choice) => {
                 if let Some(index) = self.index_of(id) {
                     lock(&self.members[index].data).choice = Some(choice);
@@ -223,12 +177,30 @@ impl Room {
                     self.relay_movement(index, Movement::Face(face));
                 }
             }
-            RoomCommand::Rename(id, user) => {
+            RoomCommand::Rename(id, user, done) => {
                 if let Some(index) = self.index_of(id) {
-                    self.members[index].user = user;
+                    let member = &mut self.members[index];
+                    member.uid = Arc::from(user.uid.as_str());
+                    member.user = user;
+                    self.sync_relay();
                 }
+                let _ = done.send(());
             }
         }
+    }
+
+    /// Hands the relay the seats as they are now.
+    fn sync_relay(&self) {
+        let seats = self.members.iter().map(|member| RelaySeat {
+            id: member.id,
+            uid: Arc::clone(&member.uid),
+            data: Arc::clone(&member.data),
+            outbox: match &member.role {
+                Role::Human(outbox) => Some(outbox.clone()),
+                Role::Bot { .. } => None,
+            },
+        });
+        self.relay.set(seats.collect());
     }
 
     fn add(&mut self, member: Member) {
@@ -371,7 +343,7 @@ impl Room {
     }
 
     fn relay_movement(&self, index: usize, movement: Movement) {
-        let uid = self.members[index].user.uid.clone();
+        let uid = Arc::clone(&self.members[index].uid);
         self.send(ServerEvent::Movement { uid, movement }, Some(index));
     }
 

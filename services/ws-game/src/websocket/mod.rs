@@ -7,7 +7,7 @@
 //!   buffered), **1007** for text that is not UTF-8, **1002** for protocol errors (unmasked
 //!   client frame, RSV bits without a negotiated extension, reserved opcode, fragmented or
 //!   oversized control frame, continuation out of order, bad close payload).
-//! - [`write`] appends server frames (unmasked, never fragmented) to an output buffer.
+//! - [`write`](mod@write) appends server frames (unmasked, never fragmented) to an output buffer.
 //! - [`skip_to_close`] follows the client's frames during the closing handshake, looking only
 //!   for its close frame.
 //!

@@ -9,16 +9,12 @@
 //! followed, to find the client's close frame; after a header that cannot be read, everything
 //! is dropped until the end.
 
-use std::time::Duration;
+use std::{future::poll_fn, time::Duration};
 
 use bytes::{Buf, BytesMut};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
-    time::Instant,
-};
+use tokio::{io::AsyncReadExt, net::tcp::OwnedReadHalf, time::Instant};
 
-use super::outgoing::Outgoing;
+use super::sink::Sink;
 use crate::websocket::{Closing, skip_to_close};
 
 /// Bytes read at a time while draining: larger than the usual read buffer, since a client may
@@ -39,17 +35,16 @@ pub enum ClientSide {
     Lost,
 }
 
-/// Writes `out` (our close frame at its end) and drains `input` and the socket as described in
-/// the module documentation, for at most `wait`.
+/// Writes what `sink` holds (our close frame last) and drains `input` and `socket` as the module
+/// documentation says, for at most `wait`.
 pub async fn finish(
-    stream: &mut TcpStream,
+    socket: &mut OwnedReadHalf,
     input: &mut BytesMut,
-    out: &mut Outgoing,
+    sink: &Sink,
     client: ClientSide,
     wait: Duration,
 ) {
     let deadline = Instant::now() + wait;
-    let (mut reader, mut writer) = stream.split();
     let (mut skip, mut done_reading) = match client {
         ClientSide::Closed => (None, true),
         ClientSide::Open { skip } => (Some(skip), false),
@@ -72,18 +67,17 @@ pub async fn finish(
                 }
             }
         }
-        if done_reading && out.unsent_len() == 0 {
+        if done_reading && sink.unsent_len() == 0 {
             return;
         }
         input.reserve(DRAIN_CHUNK);
         tokio::select! {
             biased;
             () = tokio::time::sleep_until(deadline) => return,
-            written = writer.write(out.unsent()), if out.unsent_len() > 0 => match written {
-                Ok(n) if n > 0 => out.sent(n),
-                _ => return,
+            flushed = poll_fn(|cx| sink.poll_flush(cx)) => if flushed.is_err() {
+                return;
             },
-            read = reader.read_buf(input), if !done_reading => match read {
+            read = socket.read_buf(input), if !done_reading => match read {
                 Ok(0) | Err(_) => done_reading = true,
                 Ok(_) => {}
             },

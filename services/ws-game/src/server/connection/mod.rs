@@ -1,10 +1,11 @@
 //! One WebSocket: frames in → codec → game commands; game events → codec → frames out.
 //!
-//! The socket is owned by one task, which reads client frames in place ([`crate::websocket`]),
-//! hands decoded commands to the game, and writes what the game sends through the player's
-//! bounded [`Outbox`] — each event's frame encoded once per framing and copied into one output
-//! buffer, so a burst of events costs one write. Every frame sends back its RFC 6455 §7.4.1
-//! close code when refused, then the closing handshake runs ([`closing`]):
+//! One task reads the socket: client frames in place ([`crate::websocket`]), decoded commands
+//! handed to the game. The write side is a `Sink` (`sink.rs`) the game holds as the player's
+//! [`Outbox`]: an event's frame (encoded once per framing) goes into the socket from whichever
+//! task made it, and only what the socket does not take at once waits for this task to write
+//! it. Every refused frame gets its RFC 6455 §7.4.1 close code, then the closing handshake runs
+//! (`closing.rs`):
 //!
 //! | case | close |
 //! |---|---|
@@ -13,40 +14,47 @@
 //! | protocol error: unmasked frame, RSV bits, reserved opcode, bad control frame, fragments out of order | 1002 |
 //! | more frames than `limits.inbound_frames_per_sec` / `_burst` allow | 1008 |
 //! | bytes unsent for `limits.write_timeout_ms` (the client does not read) | 1008 |
-//! | the outbox overflows (`limits.outbound_queue`: the client reads too slowly) | 1008 |
+//! | more than `limits.outbound_queue` events wait (the client reads too slowly) | 1008 |
 //! | silent for pingInterval + pingTimeout (§2.1: any frame resets the timer) | 1000 |
 //! | Engine.IO `1` / socket.io `41` | 1000 |
 //! | shutdown | 1001 |
 //!
-//! While more than [`WRITE_BUFFER_LIMIT`] bytes wait unsent, the connection stops reading the
-//! client and taking events: a slow reader never makes the server buffer without limit.
+//! While more than 64 KiB (`WRITE_BUFFER_LIMIT`) wait unsent, the connection stops reading the
+//! client: a slow reader never makes the server buffer without limit.
 //! Binary and malformed messages are dropped (socket.io) or answered with an error frame (JSON).
 
 mod closing;
 mod outgoing;
 mod rate;
+mod sink;
 
-use std::{net::SocketAddr, pin::pin, sync::atomic::Ordering};
+use std::{
+    future::poll_fn,
+    net::SocketAddr,
+    pin::pin,
+    sync::{Arc, atomic::Ordering},
+};
 
 use bytes::{Buf, BytesMut};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
+    io::AsyncReadExt,
+    net::{TcpStream, tcp::OwnedReadHalf},
     time::Instant,
 };
 
-use self::{closing::ClientSide, outgoing::Outgoing, rate::TokenBucket};
+use self::{
+    closing::ClientSide,
+    rate::TokenBucket,
+    sink::{Sink, Stopped},
+};
 use super::ServerContext;
 use crate::{
     codec::{Codec, Inbound, new_sid},
-    game::{Outbox, OutboxReceiver, Player},
+    game::{Outbox, Player},
     websocket::{CloseCode, Failure, Message, Reader, Step, opcode, write},
 };
-
-/// Outbound events taken from the outbox before writing, so a burst costs one write.
-const WRITE_BATCH: usize = 32;
 
 /// Unsent bytes above which the connection stops reading the client and taking events until the
 /// socket drains (≈ 1,000 movements: more than a reader that keeps up ever has waiting).
@@ -78,10 +86,11 @@ pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: 
     let limits = &context.settings.limits;
     let mut input = BytesMut::with_capacity(limits.read_buffer_bytes.max(parts.read_buf.len()));
     input.extend_from_slice(&parts.read_buf);
+    let (socket, write_half) = parts.io.into_inner().into_split();
     let mut connection = Connection {
-        stream: parts.io.into_inner(),
+        socket,
         input,
-        out: Outgoing::default(),
+        sink: Sink::new(write_half, codec, limits.outbound_queue),
         reader: Reader::new(limits.max_frame_bytes),
         codec,
         heard: Instant::now(),
@@ -98,10 +107,12 @@ pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: 
 }
 
 struct Connection {
-    stream: TcpStream,
+    /// The read side of the socket.
+    socket: OwnedReadHalf,
     /// Bytes received and not yet read as frames.
     input: BytesMut,
-    out: Outgoing,
+    /// The write side, shared with the game.
+    sink: Arc<Sink>,
     reader: Reader,
     codec: Codec,
     /// When the client last sent anything.
@@ -113,27 +124,33 @@ impl Connection {
     /// Greets, serves, then closes; returns why it ended (for the log).
     async fn run(&mut self, context: &ServerContext) -> &'static str {
         let settings = &context.settings;
-        let (outbox, mut outbound) = Outbox::new(settings.limits.outbound_queue);
+        let outbox = Outbox::from_sink(Arc::clone(&self.sink) as _);
         let mut player = context.game.connect(outbox);
         let sid = new_sid();
         let greeting =
             self.codec
                 .greeting(&sid, settings.ping_interval_ms, settings.ping_timeout_ms);
-        for frame in greeting {
-            write::text(self.out.buffer(), &frame);
-        }
-        let end = self.serve(context, &mut player, &mut outbound).await;
+        self.sink.append(|out| {
+            for frame in &greeting {
+                write::text(out, frame);
+            }
+        });
+        self.sink.flush_now();
+        let end = self.serve(context, &mut player).await;
         // Leave the game first: the room must not wait for our close handshake.
         drop(player);
-        drop(outbound);
         let (client, reason) = match end {
-            End::Gone(reason) => return reason,
+            End::Gone(reason) => {
+                drop(self.sink.take_socket());
+                return reason;
+            }
             End::Close(code, reason) => {
-                write::close(self.out.buffer(), code, reason);
+                self.sink.close(|out| write::close(out, code, reason));
                 (ClientSide::Open { skip: 0 }, reason)
             }
             End::Refused(failure) => {
-                write::close(self.out.buffer(), failure.code, failure.reason);
+                self.sink
+                    .close(|out| write::close(out, failure.code, failure.reason));
                 let client = failure
                     .frame_len
                     .map_or(ClientSide::Lost, |skip| ClientSide::Open { skip });
@@ -141,81 +158,61 @@ impl Connection {
             }
             End::ClientClosed(code) => {
                 // §5.5.1: echo the client's code; an empty close gets an empty one.
-                match code {
-                    Some(code) => write::close(self.out.buffer(), code, ""),
-                    None => write::frame(self.out.buffer(), opcode::CLOSE, &[]),
-                }
+                self.sink.close(|out| match code {
+                    Some(code) => write::close(out, code, ""),
+                    None => write::frame(out, opcode::CLOSE, &[]),
+                });
                 (ClientSide::Closed, "closed by client")
             }
         };
         let wait = std::time::Duration::from_secs(settings.limits.handshake_timeout_secs);
-        closing::finish(
-            &mut self.stream,
-            &mut self.input,
-            &mut self.out,
-            client,
-            wait,
-        )
-        .await;
+        closing::finish(&mut self.socket, &mut self.input, &self.sink, client, wait).await;
+        // The game may still hold the sink for a moment: the socket closes now regardless.
+        drop(self.sink.take_socket());
         reason
     }
 
     /// The connection loop, until something ends it.
-    async fn serve(
-        &mut self,
-        context: &ServerContext,
-        player: &mut Player,
-        outbound: &mut OutboxReceiver,
-    ) -> End {
+    async fn serve(&mut self, context: &ServerContext, player: &mut Player) -> End {
         let settings = &context.settings;
         let (idle_timeout, write_timeout) = (settings.idle_timeout(), settings.write_timeout());
         let mut shutdown = context.notice.waiter();
-        let mut overflow = pin!(outbound.overflowed());
         // One timer, re-armed only when it fires: per message there is no timer to reset.
         let mut timer = pin!(tokio::time::sleep_until(Instant::now() + write_timeout));
         let Self {
-            stream,
+            socket,
             input,
-            out,
+            sink,
             reader,
             codec,
             heard,
             rate,
         } = self;
-        let (mut socket_in, mut socket_out) = stream.split();
         loop {
-            let taking = out.unsent_len() < WRITE_BUFFER_LIMIT;
+            let taking = sink.unsent_len() < WRITE_BUFFER_LIMIT;
             if taking && input.capacity() - input.len() < 512 {
                 input.reserve(settings.limits.read_buffer_bytes);
             }
-            // Events and reading first, writing after them, so whatever is ready goes out in
-            // one write; the rare branches last, so a turn that finds work does not poll them.
+            // The socket first; the rare branches last, so a turn that finds work polls
+            // nothing else.
             tokio::select! {
                 biased;
-                event = outbound.recv(), if taking => {
-                    let Some(event) = event else {
-                        return End::Close(CloseCode::GOING_AWAY, "game stopped");
-                    };
-                    let buffer = out.buffer();
-                    buffer.extend_from_slice(codec.frame(&event));
-                    for _ in 1..WRITE_BATCH {
-                        let Some(event) = outbound.try_recv() else { break };
-                        buffer.extend_from_slice(codec.frame(&event));
-                    }
-                }
-                read = socket_in.read_buf(input), if taking => match read {
+                read = socket.read_buf(input), if taking => match read {
                     Ok(0) => return End::Gone("connection lost"),
                     Ok(_) => {
                         *heard = Instant::now();
                         let frames = Frames {
                             input: &mut *input,
                             reader: &mut *reader,
-                            out: &mut *out,
+                            sink,
                             codec: *codec,
                             rate: &mut *rate,
                             now: *heard,
                         };
-                        if let Err(end) = frames.handle(player).await {
+                        let handled = frames.handle(player).await;
+                        // Whatever the frames were answered with goes out in one write.
+                        sink.flush_now();
+                        if let Err(end) = handled {
                             return end;
                         }
                     }
@@ -224,15 +221,15 @@ impl Connection {
                         return End::Gone("read failed");
                     }
                 },
-                written = socket_out.write(out.unsent()), if out.unsent_len() > 0 => match written {
-                    Ok(n) if n > 0 => out.sent(n),
-                    _ => return End::Gone("write failed"),
+                flushed = poll_fn(|cx| sink.poll_flush(cx)) => match flushed {
+                    Ok(()) => {}
+                    Err(Stopped::Overflow) => return End::Close(CloseCode::POLICY, "slow consumer"),
+                    Err(Stopped::Failed) => return End::Gone("write failed"),
                 },
                 () = &mut shutdown => return End::Close(CloseCode::GOING_AWAY, "server shutting down"),
-                () = &mut overflow => return End::Close(CloseCode::POLICY, "slow consumer"),
                 () = &mut timer => {
                     let now = Instant::now();
-                    let write_deadline = out.waiting_since().map(|since| since + write_timeout);
+                    let write_deadline = sink.waiting_since().map(|since| since + write_timeout);
                     if write_deadline.is_some_and(|deadline| deadline <= now) {
                         return End::Close(CloseCode::POLICY, "write timeout");
                     }
@@ -251,7 +248,7 @@ impl Connection {
 struct Frames<'c> {
     input: &'c mut BytesMut,
     reader: &'c mut Reader,
-    out: &'c mut Outgoing,
+    sink: &'c Sink,
     codec: Codec,
     rate: &'c mut TokenBucket,
     now: Instant,
@@ -276,7 +273,7 @@ impl Frames<'_> {
                             Some(Inbound::Invalid("binary frames are not supported".into()))
                         }
                         Message::Ping(payload) => {
-                            write::pong(self.out.buffer(), payload);
+                            self.sink.append(|out| write::pong(out, payload));
                             None
                         }
                         Message::Pong | Message::Fragment => None,
@@ -288,14 +285,14 @@ impl Frames<'_> {
             self.input.advance(consumed);
             match inbound {
                 Some(Inbound::Command(command)) => player.command(command).await,
-                Some(Inbound::Reply(reply)) => write::text(self.out.buffer(), reply),
+                Some(Inbound::Reply(reply)) => self.sink.append(|out| write::text(out, reply)),
                 Some(Inbound::Close) => {
                     return Err(End::Close(CloseCode::NORMAL, "client disconnect"));
                 }
                 Some(Inbound::Invalid(reason)) => {
                     log::debug!("invalid frame: {reason}");
                     if let Some(error) = self.codec.error_frame(&reason) {
-                        write::text(self.out.buffer(), &error);
+                        self.sink.append(|out| write::text(out, &error));
                     }
                 }
                 Some(Inbound::Ignore) | None => {}
