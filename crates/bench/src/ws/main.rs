@@ -15,6 +15,7 @@
 //! benchmark: it reports figures and the goals they are read against, and asserts nothing.
 
 mod crowd;
+mod floor;
 mod frames;
 mod idle;
 mod player;
@@ -57,6 +58,13 @@ struct Args {
     /// Relay phase in the JSON framing instead of socket.io (the original client's).
     #[arg(long)]
     relay_json: bool,
+    /// Skip the relay phase against the bare relay (the floor ws-game is read against).
+    #[arg(long)]
+    no_floor: bool,
+    /// Serve the bare relay (`floor.rs`) instead of benchmarking: what the bench starts itself
+    /// as, in a child process.
+    #[arg(long, hide = true)]
+    serve_floor: bool,
     /// Idle sockets for the memory figure (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     idle: usize,
@@ -83,9 +91,19 @@ struct Args {
 /// How long the server may take to notice that the idle sockets are gone.
 const DRAIN_LIMIT: Duration = Duration::from_secs(30);
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.serve_floor {
+        // One thread, as ws-game runs by default.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        return runtime.block_on(floor::serve());
+    }
+    tokio::runtime::Runtime::new()?.block_on(bench(args))
+}
+
+async fn bench(args: Args) -> anyhow::Result<()> {
     let framing = if args.socketio {
         Framing::SocketIo
     } else {
@@ -151,7 +169,14 @@ async fn main() -> anyhow::Result<()> {
             args.relay_every_ms,
             args.seconds
         );
-        Some(relay::run(&http, &args.addr, plan).await?)
+        let ws_game = relay::run(&http, &args.addr, plan).await?;
+        let bare = if args.no_floor {
+            None
+        } else {
+            eprintln!("[ws-bench] relay again, against the bare relay (the floor)");
+            Some(floor::measure(&http, plan).await?)
+        };
+        Some((ws_game, bare))
     } else {
         None
     };
@@ -176,10 +201,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(played) = &played {
         rows.extend(table::rounds_rows(played, args.players, args.think_ms));
     }
-    if let Some(relayed) = &relayed {
+    if let Some((ws_game, bare)) = &relayed {
         let framing = if args.relay_json { "JSON" } else { "socket.io" };
         let setup = (args.relay_players & !1, args.relay_every_ms, framing);
-        rows.extend(table::relay_rows(relayed, setup));
+        rows.extend(table::relay_rows(ws_game, bare.as_ref(), setup));
     }
     print!("{}", table::render(&rows));
     Ok(())
