@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::time::Instant;
 
-use super::{Outbox, bot, scoring::GameData};
-use crate::protocol::User;
+use super::{OutboundEvent, Outbox, bot, scoring::GameData};
+use crate::protocol::{Movement, ServerEvent, User};
 
 /// Who a member is: players and bots are numbered apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,9 @@ pub(crate) struct Member {
     pub(super) user: User,
     /// `user.uid`, shared by the movements this member makes.
     pub(super) uid: Arc<str>,
+    /// This member's `movement` for a choice: the same event every time, so it is built and
+    /// encoded (once per framing) for the member's first choice only.
+    pub(super) chose: Arc<OutboundEvent>,
     pub(super) data: SharedData,
     pub(super) role: Role,
 }
@@ -49,9 +52,11 @@ pub(super) enum Role {
 impl Member {
     /// Player `id` as `user`, reached through `outbox`.
     pub(crate) fn human(id: u64, user: User, outbox: Outbox, data: SharedData) -> Self {
+        let (uid, chose) = chose(&user);
         Self {
             id: MemberId::Player(id),
-            uid: Arc::from(user.uid.as_str()),
+            uid,
+            chose,
             user,
             data,
             role: Role::Human(outbox),
@@ -61,9 +66,11 @@ impl Member {
     /// Bot `robot-{n}` with a fresh game data.
     pub(crate) fn bot(n: u64, avatar: &str) -> Self {
         let user = bot::bot_user(n, avatar);
+        let (uid, chose) = chose(&user);
         Self {
             id: MemberId::Bot(n),
-            uid: Arc::from(user.uid.as_str()),
+            uid,
+            chose,
             user,
             data: SharedData::default(),
             role: Role::Bot { next_choice: None },
@@ -73,4 +80,20 @@ impl Member {
     pub(super) fn is_bot(&self) -> bool {
         matches!(self.role, Role::Bot { .. })
     }
+
+    /// The member said `hello` again as `user`.
+    pub(super) fn rename(&mut self, user: User) {
+        (self.uid, self.chose) = chose(&user);
+        self.user = user;
+    }
+}
+
+/// `user`'s uid, shared, and its choice `movement`.
+fn chose(user: &User) -> (Arc<str>, Arc<OutboundEvent>) {
+    let uid: Arc<str> = Arc::from(user.uid.as_str());
+    let movement = ServerEvent::Movement {
+        uid: Arc::clone(&uid),
+        movement: Movement::Choice,
+    };
+    (uid, OutboundEvent::new(movement))
 }

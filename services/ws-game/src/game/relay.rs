@@ -21,6 +21,8 @@ use crate::protocol::{Choice, Movement, ServerEvent};
 pub(crate) struct RelaySeat {
     pub(crate) id: MemberId,
     pub(crate) uid: Arc<str>,
+    /// Its choice `movement`, built once.
+    pub(crate) chose: Arc<OutboundEvent>,
     pub(crate) data: SharedData,
     /// `None` for a bot.
     pub(crate) outbox: Option<Outbox>,
@@ -58,10 +60,13 @@ impl Relay {
         if choice.is_some() {
             lock(&mover.data).choice = choice;
         }
-        let event = OutboundEvent::new(ServerEvent::Movement {
-            uid: Arc::clone(&mover.uid),
-            movement,
-        });
+        let event = match movement {
+            Movement::Choice => Arc::clone(&mover.chose),
+            Movement::Face(_) => OutboundEvent::new(ServerEvent::Movement {
+                uid: Arc::clone(&mover.uid),
+                movement,
+            }),
+        };
         for seat in seats.iter().filter(|seat| seat.id != id) {
             if let Some(outbox) = &seat.outbox {
                 outbox.deliver(&event);

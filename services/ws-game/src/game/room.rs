@@ -179,9 +179,7 @@ impl Room {
             }
             RoomCommand::Rename(id, user, done) => {
                 if let Some(index) = self.index_of(id) {
-                    let member = &mut self.members[index];
-                    member.uid = Arc::from(user.uid.as_str());
-                    member.user = user;
+                    self.members[index].rename(user);
                     self.sync_relay();
                 }
                 let _ = done.send(());
@@ -194,6 +192,7 @@ impl Room {
         let seats = self.members.iter().map(|member| RelaySeat {
             id: member.id,
             uid: Arc::clone(&member.uid),
+            chose: Arc::clone(&member.chose),
             data: Arc::clone(&member.data),
             outbox: match &member.role {
                 Role::Human(outbox) => Some(outbox.clone()),
@@ -343,19 +342,28 @@ impl Room {
     }
 
     fn relay_movement(&self, index: usize, movement: Movement) {
-        let uid = Arc::clone(&self.members[index].uid);
-        self.send(ServerEvent::Movement { uid, movement }, Some(index));
+        let member = &self.members[index];
+        if movement == Movement::Choice {
+            self.deliver(&member.chose, Some(index));
+        } else {
+            let uid = Arc::clone(&member.uid);
+            self.send(ServerEvent::Movement { uid, movement }, Some(index));
+        }
     }
 
     /// Sends `event` to every human member but the one at `except`.
     fn send(&self, event: ServerEvent, except: Option<usize>) {
-        let event = OutboundEvent::new(event);
+        self.deliver(&OutboundEvent::new(event), except);
+    }
+
+    /// Delivers `event` to every human member but the one at `except`.
+    fn deliver(&self, event: &Arc<OutboundEvent>, except: Option<usize>) {
         for (index, member) in self.members.iter().enumerate() {
             if Some(index) == except {
                 continue;
             }
             if let Role::Human(outbox) = &member.role {
-                outbox.deliver(&event);
+                outbox.deliver(event);
             }
         }
     }
