@@ -266,5 +266,38 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("max_connections"), "{error}");
+        for (key, named) in [
+            (
+                "WS_GAME_LIMITS__WRITE_TIMEOUT_MS",
+                "limits.write_timeout_ms",
+            ),
+            (
+                "WS_GAME_LIMITS__INBOUND_FRAMES_PER_SEC",
+                "limits.inbound_frames_per_sec",
+            ),
+            (
+                "WS_GAME_LIMITS__INBOUND_FRAMES_BURST",
+                "limits.inbound_frames_per_sec",
+            ),
+        ] {
+            let error = Settings::load_from(&[(key, "0")])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(named), "{key}: {error}");
+        }
+    }
+
+    #[test]
+    fn limits_default_to_the_documented_values() -> Result<(), ConfigError> {
+        let settings = Settings::load_from(&[])?;
+        let limits = &settings.limits;
+        assert_eq!(limits.write_timeout_ms, 10_000);
+        assert_eq!(
+            (limits.inbound_frames_per_sec, limits.inbound_frames_burst),
+            (50, 100)
+        );
+        assert_eq!(settings.workers, 1);
+        Ok(())
     }
 }

@@ -84,9 +84,12 @@ pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: 
         }
     };
     let limits = &context.settings.limits;
-    let mut input = BytesMut::with_capacity(limits.read_buffer_bytes.max(parts.read_buf.len()));
-    input.extend_from_slice(&parts.read_buf);
-    let (socket, write_half) = parts.io.into_inner().into_split();
+    let hyper::upgrade::Parts { io, read_buf, .. } = parts;
+    let mut input = BytesMut::with_capacity(limits.read_buffer_bytes.max(read_buf.len()));
+    input.extend_from_slice(&read_buf);
+    // It shares hyper's whole read buffer: keeping it would keep that buffer per socket.
+    drop(read_buf);
+    let (socket, write_half) = io.into_inner().into_split();
     let mut connection = Connection {
         socket,
         input,
