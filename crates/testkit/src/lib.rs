@@ -7,6 +7,8 @@
 //! - [`read`], [`content_type`]: a reply's status, content type and body, as the tests compare
 //!   them.
 //! - [`Relay`]: a TCP relay in front of a backend that a test cuts, takes down or freezes.
+//! - [`websocket`]: a raw RFC 6455 client that writes every frame byte by byte, for close-code
+//!   and other protocol tests.
 //!
 //! Everything here panics with a message saying what went wrong instead of returning errors:
 //! it is meant to fail tests.
@@ -14,6 +16,7 @@
 mod openapi;
 mod relay;
 mod s3;
+pub mod websocket;
 
 pub use openapi::OpenApi;
 pub use relay::Relay;

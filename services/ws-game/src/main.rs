@@ -15,15 +15,16 @@ struct Args {
     config: Option<PathBuf>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let _log = weapp_common::logging::init_service();
     let args = Args::parse();
     let settings = Settings::load(args.config)?;
-    let host = settings.host;
-    let app = Application::build(settings).await?;
-    log::info!("ws-game listening on {host}:{}", app.port());
-    app.run_until_stopped().await?;
-    log::info!("ws-game stopped");
-    Ok(())
+    ws_game::runtime(settings.workers)?.block_on(async {
+        let host = settings.host;
+        let app = Application::build(settings).await?;
+        log::info!("ws-game listening on {host}:{}", app.port());
+        app.run_until_stopped().await?;
+        log::info!("ws-game stopped");
+        Ok(())
+    })
 }

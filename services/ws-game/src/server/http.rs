@@ -13,6 +13,7 @@
 
 use std::{net::SocketAddr, sync::Arc, sync::atomic::Ordering};
 
+use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{
@@ -21,7 +22,7 @@ use hyper::{
     header::{self, HeaderMap, HeaderValue},
 };
 use serde::Serialize;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use sha1::{Digest, Sha1};
 
 use super::{ServerContext, connection};
 use crate::codec::Codec;
@@ -143,6 +144,14 @@ fn header_has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) 
     })
 }
 
+/// `Sec-WebSocket-Accept` for a client's `Sec-WebSocket-Key` (RFC 6455 §4.2.2 item 5.4): the
+/// base64 SHA-1 of the key followed by the protocol's GUID.
+fn accept_key(key: &[u8]) -> String {
+    const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    let digest = Sha1::new().chain_update(key).chain_update(GUID).finalize();
+    base64::engine::general_purpose::STANDARD.encode(digest)
+}
+
 /// Switch to WebSocket if this is a valid upgrade request (RFC 6455 §4.2.1); `None` if not.
 fn upgrade(
     request: &mut Request<Incoming>,
@@ -161,7 +170,7 @@ fn upgrade(
     if !is_upgrade {
         return None;
     }
-    let accept = derive_accept_key(key.as_bytes());
+    let accept = accept_key(key.as_bytes());
     let Ok(permit) = Arc::clone(&context.permits).try_acquire_owned() else {
         log::warn!("refusing {peer}: connection limit reached");
         return Some(reply(
@@ -188,4 +197,16 @@ fn upgrade(
         response_headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     }
     Some(response)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn accept_key_is_the_rfc_example() {
+        // RFC 6455 §1.3.
+        assert_eq!(
+            super::accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! `spec/originals.md` §2 gives them, written and read with a plain WebSocket client (not the
 //! project's codec).
 
+mod close_codes;
 mod helpers;
 mod http;
 mod json;
