@@ -9,6 +9,8 @@
 //! - [`uri`]: JavaScript-compatible `decodeURIComponent`.
 //! - `s3` (feature `s3`): one S3 bucket's addressing and its `object_store` client.
 //! - [`http`]: the actix-web server of the HTTP services (envelope errors, health, access log).
+//! - [`metrics`]: Prometheus metrics (`/metrics`); [`request_id`]: `X-Request-Id` and the id on
+//!   every log line of a request.
 //! - [`health`], [`shutdown`], [`logging`]: operational plumbing shared by the services.
 
 pub mod config;
@@ -18,7 +20,9 @@ pub mod envelope;
 pub mod health;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod post_policy;
+pub mod request_id;
 #[cfg(feature = "s3")]
 pub mod s3;
 pub mod shutdown;
