@@ -1,5 +1,6 @@
 //! Shared pieces of the weapp-cloud services.
 //!
+//! - [`cli`]: `--config` and `--check-config` of every service binary.
 //! - [`config`]: one loader for every service (typed defaults → optional file → environment).
 //! - [`envelope`]: the original `{"code","msg","data"}` JSON envelope and its actix plumbing.
 //! - [`cos`]: Tencent COS request signing (XML API v5 `Authorization`, presigned URLs, PostObject
@@ -13,6 +14,7 @@
 //!   every log line of a request.
 //! - [`health`], [`shutdown`], [`logging`]: operational plumbing shared by the services.
 
+pub mod cli;
 pub mod config;
 pub mod cos;
 mod crypto;

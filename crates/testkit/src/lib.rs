@@ -7,15 +7,19 @@
 //! - [`read`], [`content_type`]: a reply's status, content type and body, as the tests compare
 //!   them.
 //! - [`Relay`]: a TCP relay in front of a backend that a test cuts, takes down or freezes.
+//! - [`run_binary`], [`metric_samples`]: a service binary with a clean environment, and its
+//!   `/metrics` as sample lines.
 //!
 //! Everything here panics with a message saying what went wrong instead of returning errors:
 //! it is meant to fail tests.
 
 mod openapi;
+mod operations;
 mod relay;
 mod s3;
 
 pub use openapi::OpenApi;
+pub use operations::{Run, is_made_request_id, metric_samples, request_id_of, run_binary};
 pub use relay::Relay;
 pub use s3::{S3Target, workspace_root};
 
