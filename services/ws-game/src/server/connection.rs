@@ -81,6 +81,7 @@ async fn run(socket: Socket, codec: Codec, context: &ServerContext) -> &'static 
                 break End::Close(CloseCode::Away, "server shutting down");
             }
             () = outbound.overflowed() => {
+                context.metrics.slow_readers_closed.inc();
                 break End::Close(CloseCode::Policy, "slow consumer");
             }
             event = outbound.recv() => {
@@ -95,9 +96,13 @@ async fn run(socket: Socket, codec: Codec, context: &ServerContext) -> &'static 
                 if written.is_err() || sink.flush().await.is_err() {
                     break End::Gone("write failed");
                 }
+                context.metrics.messages_out.inc_by(batch as u64);
             }
             frame = stream.next() => {
                 deadline = Instant::now() + idle_timeout;
+                if matches!(frame, Some(Ok(Message::Text(_)))) {
+                    context.metrics.messages_in.inc();
+                }
                 match frame {
                     Some(Ok(Message::Text(text))) => match codec.decode(&text) {
                         Inbound::Command(command) => player.command(command).await,

@@ -8,6 +8,7 @@
 
 pub mod connection;
 pub mod http;
+pub mod metrics;
 
 use std::{
     net::SocketAddr,
@@ -39,6 +40,8 @@ pub struct ServerContext {
     pub tracker: TaskTracker,
     /// tungstenite limits for each socket.
     pub websocket: WebSocketConfig,
+    /// `GET /metrics`, and the counters the connections increment.
+    pub metrics: metrics::GameMetrics,
 }
 
 impl ServerContext {
@@ -57,6 +60,7 @@ impl ServerContext {
             .max_message_size(Some(limits.max_frame_bytes))
             .max_frame_size(Some(limits.max_frame_bytes));
         Self {
+            metrics: metrics::GameMetrics::new(&game),
             permits: Arc::new(Semaphore::new(limits.max_connections)),
             settings,
             game,
