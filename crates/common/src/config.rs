@@ -157,8 +157,9 @@ impl Source {
     /// does not parse or a value does not fit its type (the message names the key).
     pub fn load<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
         let vars = std::env::vars_os().filter_map(|(key, value)| {
-            // A variable that is not Unicode is not one of ours (the config crate skips such
-            // names too); a value that is not Unicode is refused by the config crate, naming it.
+            // A name that is not Unicode is not one of ours (the config crate skips such names
+            // too). A value that is not Unicode keeps its name, so a setting with such a value
+            // fails on its replacement characters (a bad URL, a bad number) naming the key.
             let key = key.into_string().ok()?;
             Some((key, value.to_string_lossy().into_owned()))
         });
