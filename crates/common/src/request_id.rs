@@ -64,7 +64,10 @@ impl RequestId {
     pub fn generate() -> Self {
         let mut bytes = [0_u8; 16];
         rand::rng().fill_bytes(&mut bytes);
-        Self(hex::encode(bytes).into())
+        let mut text = [0_u8; 32];
+        // Cannot fail: the buffer is exactly twice the bytes.
+        let _ = hex::encode_to_slice(bytes, &mut text);
+        Self(std::str::from_utf8(&text).unwrap_or_default().into())
     }
 
     /// The id as text.
@@ -138,7 +141,7 @@ pub async fn middleware<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<ScopedBody<B>>, Error> {
     let id = of_request(&request);
     request.extensions_mut().insert(id.clone());
-    let mut inner = Box::pin(next.call(request));
+    let mut inner = std::pin::pin!(next.call(request));
     let mut response = poll_fn(|cx| in_scope(&id, || inner.as_mut().poll(cx))).await?;
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert(HEADER, value);
