@@ -8,6 +8,7 @@
 //! | socket.io path with `EIO` ≠ 3 / `transport` ≠ `websocket` / no upgrade | 400, engine.io's JSON error |
 //! | `GET {base}/websocket/stats` | `{"connections","players","rooms","rounds"}` |
 //! | `GET /healthz`, `GET /readyz` | the envelope; readyz is 503 while shutting down |
+//! | `GET /metrics` | Prometheus text ([`super::metrics`]) |
 //! | too many sockets | 503 |
 //! | anything else | 200 `it works` (text/plain) |
 
@@ -129,6 +130,11 @@ pub fn handle(
         "/readyz" => json(
             StatusCode::OK,
             &weapp_common::envelope::Envelope::ok("ok", weapp_common::envelope::Empty {}),
+        ),
+        "/metrics" => reply(
+            StatusCode::OK,
+            weapp_common::metrics::CONTENT_TYPE,
+            context.metrics.render(&context.connections),
         ),
         _ => reply(StatusCode::OK, "text/html; charset=utf-8", "it works"),
     }

@@ -8,6 +8,7 @@
 
 pub mod connection;
 pub mod http;
+pub mod metrics;
 pub mod notice;
 
 use std::{
@@ -39,6 +40,8 @@ pub struct ServerContext {
     pub notice: notice::ShutdownNotice,
     /// Owns every task.
     pub tracker: TaskTracker,
+    /// `GET /metrics`, and the counters the connections increment.
+    pub metrics: metrics::GameMetrics,
 }
 
 impl ServerContext {
@@ -50,6 +53,7 @@ impl ServerContext {
         tracker: TaskTracker,
     ) -> Self {
         Self {
+            metrics: metrics::GameMetrics::new(&game),
             permits: Arc::new(Semaphore::new(settings.limits.max_connections)),
             settings,
             game,

@@ -7,5 +7,6 @@ mod helpers;
 mod http;
 mod json;
 mod limits;
+mod metrics;
 mod schema;
 mod socketio;

@@ -93,7 +93,12 @@ pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: 
     let mut connection = Connection {
         socket,
         input,
-        sink: Sink::new(write_half, codec, limits.outbound_queue),
+        sink: Sink::new(
+            write_half,
+            codec,
+            limits.outbound_queue,
+            context.metrics.messages_out.clone(),
+        ),
         reader: Reader::new(limits.max_frame_bytes),
         codec,
         heard: Instant::now(),
@@ -105,6 +110,9 @@ pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: 
     };
     context.connections.fetch_add(1, Ordering::Relaxed);
     let ended = connection.run(context).await;
+    if matches!(ended, "slow consumer" | "write timeout") {
+        context.metrics.slow_readers_closed.inc();
+    }
     context.connections.fetch_sub(1, Ordering::Relaxed);
     log::debug!("socket from {peer} closed: {ended}");
 }
@@ -211,6 +219,7 @@ impl Connection {
                             codec: *codec,
                             rate: &mut *rate,
                             now: *heard,
+                            received: &context.metrics.messages_in,
                         };
                         let handled = frames.handle(player).await;
                         // Whatever the frames were answered with goes out in one write.
@@ -255,6 +264,8 @@ struct Frames<'c> {
     codec: Codec,
     rate: &'c mut TokenBucket,
     now: Instant,
+    /// Text frames received (`weapp_ws_messages_received_total`).
+    received: &'c prometheus::IntCounter,
 }
 
 impl Frames<'_> {
@@ -271,7 +282,10 @@ impl Frames<'_> {
                         return Err(End::Close(CloseCode::POLICY, "too many messages"));
                     }
                     let inbound = match message {
-                        Message::Text(text) => Some(self.codec.decode(text)),
+                        Message::Text(text) => {
+                            self.received.inc();
+                            Some(self.codec.decode(text))
+                        }
                         Message::Binary => {
                             Some(Inbound::Invalid("binary frames are not supported".into()))
                         }

@@ -35,6 +35,8 @@ pub enum Stopped {
 pub struct Sink {
     codec: Codec,
     max_queued: usize,
+    /// Game events handed to this socket (`weapp_ws_messages_sent_total`).
+    sent: prometheus::IntCounter,
     /// The connection task, woken when bytes start waiting or the sink stops.
     task: AtomicWaker,
     state: Mutex<State>,
@@ -61,11 +63,18 @@ impl std::fmt::Debug for Sink {
 }
 
 impl Sink {
-    /// The write side `socket`, in `codec`'s framing, stopping after `max_queued` waiting events.
-    pub fn new(socket: OwnedWriteHalf, codec: Codec, max_queued: usize) -> Arc<Self> {
+    /// The write side `socket`, in `codec`'s framing, stopping after `max_queued` waiting events;
+    /// each event delivered counts in `sent`.
+    pub fn new(
+        socket: OwnedWriteHalf,
+        codec: Codec,
+        max_queued: usize,
+        sent: prometheus::IntCounter,
+    ) -> Arc<Self> {
         Arc::new(Self {
             codec,
             max_queued: max_queued.max(1),
+            sent,
             task: AtomicWaker::new(),
             state: Mutex::new(State {
                 socket: Some(socket),
@@ -186,6 +195,7 @@ impl EventSink for Sink {
             return;
         }
         let frame = self.codec.frame(event);
+        self.sent.inc();
         if state.out.unsent_len() == 0 {
             let written = match state.socket.as_ref().map(|socket| socket.try_write(frame)) {
                 Some(Ok(n)) => n,
