@@ -13,6 +13,16 @@
 //! here logs values. A value that does not fit its type fails start-up with a message naming the
 //! key.
 //!
+//! Strict: a key that no setting reads — a misspelt `ALBUM_STORAGE__BAKEND=s3`, a stale key in
+//! a file — also fails start-up, naming the key and where it came from
+//! ([`ConfigError::Unknown`]), instead of silently leaving the default in place. An error rather
+//! than a warning because the warning goes to a log nobody reads before the service misbehaves
+//! (a wrong bucket, a default password); an operator who means to keep an old key can delete it.
+//! The ignored keys are found by `serde_ignored` around the settings type's own `Deserialize`,
+//! so every service's settings are checked without declaring their keys twice. Two kinds of
+//! variables with a service's prefix are not settings and are left alone: `{PREFIX}_CONFIG`
+//! (the file) and the variables of [`FOREIGN_VARIABLES`].
+//!
 //! The listener keys every service shares (`host`, `port`, `route_base_path`, …) are declared once
 //! by [`service_settings!`](crate::service_settings), at the top level of each service's settings.
 
@@ -23,6 +33,12 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 pub use server::{AccessLog, DEFAULT_HOST, DEFAULT_ROUTE_BASE_PATH};
+
+/// Variables that share a service's prefix but belong to other software, so they are never
+/// taken for a misspelt setting: `SESSION_MANAGER` is set in every X11/desktop session
+/// (the X Session Management Protocol's address) and would otherwise stop `session` from
+/// starting in a desktop terminal.
+pub const FOREIGN_VARIABLES: &[&str] = &["SESSION_MANAGER"];
 
 /// A secret string from configuration (a key, a password): `Debug` never shows it.
 ///
@@ -38,6 +54,9 @@ pub enum ConfigError {
     /// A layer could not be read or a value did not fit its key's type. The message names the key.
     #[error("invalid configuration: {0}")]
     Load(#[from] config::ConfigError),
+    /// Keys that no setting reads (misspelt or stale): each named with where it was set.
+    #[error("invalid configuration: unknown {}: {}", if .0.len() == 1 { "key" } else { "keys" }, UnknownKey::list(.0))]
+    Unknown(Vec<UnknownKey>),
     /// A value had the right type but is not acceptable (checked after parsing).
     #[error("invalid configuration: key `{key}`: {message}")]
     Invalid {
@@ -58,6 +77,48 @@ impl ConfigError {
             message: message.to_owned(),
         }
     }
+}
+
+/// A key no setting reads, and where it was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKey {
+    /// The dotted key, as a file writes it (`storage.bakend`).
+    pub key: String,
+    /// The environment variables that set it (`ALBUM_STORAGE__BAKEND`); empty when it came
+    /// from the file only.
+    pub variables: Vec<String>,
+    /// The file, when the key was not (only) set by a variable.
+    pub file: Option<PathBuf>,
+}
+
+impl UnknownKey {
+    fn list(keys: &[Self]) -> String {
+        let mut text = String::new();
+        for (i, unknown) in keys.iter().enumerate() {
+            if i > 0 {
+                text.push_str("; ");
+            }
+            text.push_str(&format!("`{}`", unknown.key));
+            let mut origins: Vec<String> = unknown
+                .variables
+                .iter()
+                .map(|variable| format!("environment variable {variable}"))
+                .collect();
+            if let Some(file) = &unknown.file {
+                origins.push(format!("file {}", file.display()));
+            }
+            if !origins.is_empty() {
+                text.push_str(&format!(" (set by {})", origins.join(" and ")));
+            }
+        }
+        text
+    }
+}
+
+/// The effective settings as `--check-config` prints them: every key with its value after
+/// defaults, file and environment, secrets shown as `[REDACTED]` ([`Secret`]'s `Debug`).
+pub fn effective(settings: &impl std::fmt::Debug) -> String {
+    format!("{settings:#?}\n")
 }
 
 /// Where to read configuration from: an environment prefix and an optional file.
@@ -95,7 +156,14 @@ impl Source {
     /// [`ConfigError::MissingFile`] if a named file is absent; [`ConfigError::Load`] if the file
     /// does not parse or a value does not fit its type (the message names the key).
     pub fn load<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
-        self.build(self.environment())
+        let vars = std::env::vars_os().filter_map(|(key, value)| {
+            // A name that is not Unicode is not one of ours (the config crate skips such names
+            // too). A value that is not Unicode keeps its name, so a setting with such a value
+            // fails on its replacement characters (a bad URL, a bad number) naming the key.
+            let key = key.into_string().ok()?;
+            Some((key, value.to_string_lossy().into_owned()))
+        });
+        self.load_from(vars)
     }
 
     /// Like [`Source::load`] but with explicit key/value pairs instead of the process
@@ -107,20 +175,17 @@ impl Source {
         &self,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<T, ConfigError> {
-        self.build(self.environment().source(Some(vars.into_iter().collect())))
-    }
-
-    fn environment(&self) -> config::Environment {
-        config::Environment::with_prefix(&self.prefix)
+        let settings = self.settings(vars);
+        let environment = config::Environment::with_prefix(&self.prefix)
             .prefix_separator("_")
             .separator("__")
             .try_parsing(true)
-    }
-
-    fn build<T: DeserializeOwned>(
-        &self,
-        environment: config::Environment,
-    ) -> Result<T, ConfigError> {
+            .source(Some(
+                settings
+                    .iter()
+                    .map(|(_, name, value)| (name.clone(), value.clone()))
+                    .collect(),
+            ));
         let mut builder = config::Config::builder();
         if let Some(file) = &self.file {
             if !file.is_file() {
@@ -128,7 +193,64 @@ impl Source {
             }
             builder = builder.add_source(config::File::from(file.as_path()));
         }
-        Ok(builder.add_source(environment).build()?.try_deserialize()?)
+        let merged = builder.add_source(environment).build()?;
+        let mut ignored = Vec::new();
+        let value = serde_ignored::deserialize(merged, |path| ignored.push(path.to_string()))?;
+        if ignored.is_empty() {
+            return Ok(value);
+        }
+        Err(ConfigError::Unknown(
+            ignored
+                .into_iter()
+                .map(|key| self.unknown(key, &settings))
+                .collect(),
+        ))
+    }
+
+    /// The variables among `vars` that are settings: the prefix's, less `{prefix}_CONFIG` and
+    /// [`FOREIGN_VARIABLES`]; each as (dotted key, name, value).
+    fn settings(
+        &self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Vec<(String, String, String)> {
+        let prefix = format!("{}_", self.prefix).to_lowercase();
+        let file_variable = format!("{}config", prefix);
+        vars.into_iter()
+            .filter_map(|(name, value)| {
+                let lower = name.to_lowercase();
+                let key = lower.strip_prefix(&prefix)?;
+                let foreign = FOREIGN_VARIABLES
+                    .iter()
+                    .any(|foreign| foreign.eq_ignore_ascii_case(&name));
+                (!foreign && lower != file_variable)
+                    .then(|| (key.replace("__", "."), name.clone(), value))
+            })
+            .collect()
+    }
+
+    /// Where the ignored `key` was set: the variables that set it or a key under it, else the
+    /// file.
+    fn unknown(&self, key: String, settings: &[(String, String, String)]) -> UnknownKey {
+        let variables: Vec<String> = settings
+            .iter()
+            .filter(|(path, _, _)| {
+                path == &key
+                    || path
+                        .strip_prefix(key.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .map(|(_, name, _)| name.clone())
+            .collect();
+        let file = if variables.is_empty() {
+            self.file.clone()
+        } else {
+            None
+        };
+        UnknownKey {
+            key,
+            variables,
+            file,
+        }
     }
 }
 
@@ -271,6 +393,111 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    fn unknown_keys(result: Result<Settings, ConfigError>) -> Vec<UnknownKey> {
+        match result {
+            Err(ConfigError::Unknown(keys)) => keys,
+            other => panic!("expected unknown keys, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_misspelt_variable_stops_loading_and_is_named() {
+        let result = Source::env("TESTAPP").load_from::<Settings>(vars(&[
+            ("TESTAPP_PORT", "8080"),
+            ("TESTAPP_COS__FODLER", "/x/"),
+        ]));
+        let error = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            error,
+            "invalid configuration: unknown key: `cos.fodler` (set by environment variable \
+             TESTAPP_COS__FODLER)"
+        );
+    }
+
+    #[test]
+    fn unknown_tables_and_top_level_keys_are_all_named() {
+        let keys = unknown_keys(Source::env("TESTAPP").load_from(vars(&[
+            ("TESTAPP_STORAGE__BAKEND", "s3"),
+            ("TESTAPP_STORAGE__BUCKET", "b"),
+            ("testapp_prot", "1"),
+        ])));
+        let mut named: Vec<(String, Vec<String>)> = keys
+            .into_iter()
+            .map(|unknown| (unknown.key, unknown.variables))
+            .collect();
+        named.sort();
+        for (_, variables) in &mut named {
+            variables.sort();
+        }
+        assert_eq!(
+            named,
+            [
+                ("prot".to_owned(), vec!["testapp_prot".to_owned()]),
+                (
+                    "storage".to_owned(),
+                    vec![
+                        "TESTAPP_STORAGE__BAKEND".to_owned(),
+                        "TESTAPP_STORAGE__BUCKET".to_owned()
+                    ]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_names_the_file() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = std::env::temp_dir().join(format!("weapp-config-unknown-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join("album.toml");
+        std::fs::write(
+            &file,
+            "port = 7000\n[cos]\nfolder = \"/f/\"\nsecret_kye = \"x\"\n",
+        )?;
+        let result = Source::env("TESTAPP")
+            .file(Some(&file))
+            .load_from::<Settings>(vars(&[]));
+        std::fs::remove_dir_all(&dir)?;
+        let error = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            error,
+            format!(
+                "invalid configuration: unknown key: `cos.secret_kye` (set by file {})",
+                file.display()
+            )
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_file_variable_and_foreign_variables_are_not_settings() -> Result<(), ConfigError> {
+        let settings: Settings = Source::env("TESTAPP")
+            .load_from(vars(&[("TESTAPP_CONFIG", ""), ("TESTAPP_PORT", "1")]))?;
+        assert_eq!(settings.port, 1);
+        let settings: Settings = Source::env("SESSION").load_from(vars(&[(
+            "SESSION_MANAGER",
+            "local/host:@/tmp/.ICE-unix/1234,unix/host:/tmp/.ICE-unix/1234",
+        )]))?;
+        assert_eq!(settings.port, 9993);
+        Ok(())
+    }
+
+    #[test]
+    fn the_effective_settings_show_every_key_but_no_secret() -> Result<(), ConfigError> {
+        let settings: Settings = Source::env("TESTAPP")
+            .load_from(vars(&[("TESTAPP_COS__SECRET_KEY", "hunter2-very-secret")]))?;
+        let text = effective(&settings);
+        assert!(!text.contains("hunter2"), "{text}");
+        for shown in [
+            "port: 9993",
+            "enabled: false",
+            "folder: \"/\"",
+            "secret_key: ",
+        ] {
+            assert!(text.contains(shown), "{shown} missing from {text}");
+        }
+        Ok(())
     }
 
     #[test]

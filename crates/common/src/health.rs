@@ -3,6 +3,9 @@
 //! Both reply in the envelope: `{"code":0,"msg":"ok","data":{}}`; a failed readiness check is
 //! HTTP 503 `{"code":-1,"msg":"<backend> unavailable","data":{}}` and its cause goes to the log,
 //! never to the client.
+//!
+//! The same [`Readiness`] tells `/metrics` about each backend ([`Readiness::checks`]): whether
+//! it answers and, for a pool, how many connections it holds ([`PoolStats`]).
 
 use std::{future::Future, pin::Pin, sync::Arc};
 
@@ -19,6 +22,55 @@ pub trait Readiness: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// Ask the backend; `Err` carries the cause for the log.
     fn probe(&self) -> ProbeFuture;
+    /// Each backend as `/metrics` reports it (`weapp_backend_up`, the pool gauges). By default
+    /// one backend, [`Readiness::backend`], asked like `/readyz`, without pool figures; a
+    /// service with several backends or a pool says more.
+    fn checks(&self) -> Vec<BackendCheck> {
+        vec![BackendCheck {
+            backend: self.backend(),
+            probe: self.probe(),
+            pool: None,
+        }]
+    }
+}
+
+/// One backend as `/metrics` reports it.
+pub struct BackendCheck {
+    /// The `backend` label: `redis`, `mongodb`, `mysql`, `storage`.
+    pub backend: &'static str,
+    /// Asks the backend (a cheap real request); `Ok` is up.
+    pub probe: ProbeFuture,
+    /// The connection pool's figures, when the service keeps one.
+    pub pool: Option<PoolStats>,
+}
+
+/// A connection pool's figures at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open (idle and in use).
+    pub open: usize,
+    /// Connections lent out to requests now.
+    pub in_use: usize,
+    /// The most the pool opens.
+    pub max: usize,
+}
+
+/// The readiness of a process without backends (a simulator): always ready, and no backend
+/// for `/metrics` to report. `name` is what a failure message would say.
+pub fn no_backend(name: &'static str) -> Arc<dyn Readiness> {
+    struct NoBackend(&'static str);
+    impl Readiness for NoBackend {
+        fn backend(&self) -> &'static str {
+            self.0
+        }
+        fn probe(&self) -> ProbeFuture {
+            Box::pin(async { Ok(()) })
+        }
+        fn checks(&self) -> Vec<BackendCheck> {
+            Vec::new()
+        }
+    }
+    Arc::new(NoBackend(name))
 }
 
 /// A [`Readiness`] for `backend` whose probe runs `probe(target.clone())` on every `/readyz`,
@@ -35,25 +87,44 @@ where
     F: Fn(T) -> P + Send + Sync + 'static,
     P: Future<Output = Result<(), String>> + Send + 'static,
 {
-    Arc::new(Probe {
-        backend,
-        target,
-        probe,
-    })
+    readiness_with_pool(backend, target, probe, |_: &T| None)
 }
 
-/// What [`readiness`] builds.
-struct Probe<T, F> {
+/// [`readiness`] for a connection pool: `pool(&target)` gives its figures for `/metrics`.
+pub fn readiness_with_pool<T, F, P, G>(
     backend: &'static str,
     target: T,
     probe: F,
-}
-
-impl<T, F, P> Readiness for Probe<T, F>
+    pool: G,
+) -> Arc<dyn Readiness>
 where
     T: Clone + Send + Sync + 'static,
     F: Fn(T) -> P + Send + Sync + 'static,
     P: Future<Output = Result<(), String>> + Send + 'static,
+    G: Fn(&T) -> Option<PoolStats> + Send + Sync + 'static,
+{
+    Arc::new(Probe {
+        backend,
+        target,
+        probe,
+        pool,
+    })
+}
+
+/// What [`readiness_with_pool`] builds.
+struct Probe<T, F, G> {
+    backend: &'static str,
+    target: T,
+    probe: F,
+    pool: G,
+}
+
+impl<T, F, P, G> Readiness for Probe<T, F, G>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> P + Send + Sync + 'static,
+    P: Future<Output = Result<(), String>> + Send + 'static,
+    G: Fn(&T) -> Option<PoolStats> + Send + Sync + 'static,
 {
     fn backend(&self) -> &'static str {
         self.backend
@@ -61,6 +132,14 @@ where
 
     fn probe(&self) -> ProbeFuture {
         Box::pin((self.probe)(self.target.clone()))
+    }
+
+    fn checks(&self) -> Vec<BackendCheck> {
+        vec![BackendCheck {
+            backend: self.backend,
+            probe: self.probe(),
+            pool: (self.pool)(&self.target),
+        }]
     }
 }
 

@@ -7,15 +7,22 @@
 //! - [`read`], [`content_type`]: a reply's status, content type and body, as the tests compare
 //!   them.
 //! - [`Relay`]: a TCP relay in front of a backend that a test cuts, takes down or freezes.
+//! - [`websocket`]: a raw RFC 6455 client that writes every frame byte by byte, for close-code
+//!   and other protocol tests.
+//! - [`run_binary`], [`metric_samples`]: a service binary with a clean environment, and its
+//!   `/metrics` as sample lines.
 //!
 //! Everything here panics with a message saying what went wrong instead of returning errors:
 //! it is meant to fail tests.
 
 mod openapi;
+mod operations;
 mod relay;
 mod s3;
+pub mod websocket;
 
 pub use openapi::OpenApi;
+pub use operations::{Run, is_made_request_id, metric_samples, request_id_of, run_binary};
 pub use relay::Relay;
 pub use s3::{S3Target, workspace_root};
 

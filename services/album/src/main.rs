@@ -1,25 +1,25 @@
 //! `album`: the photo album service. Configuration from `--config FILE` / `ALBUM_CONFIG` and
-//! `ALBUM_*` environment variables (see `settings`).
-
-use std::path::PathBuf;
+//! `ALBUM_*` environment variables (see `settings`); `--check-config` prints it and exits.
 
 use album::{Application, settings::Settings};
 use clap::Parser;
+use weapp_common::cli::{self, ConfigArgs};
 
 /// weapp-cloud photo album on object storage.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// A TOML or JSON config file (also `ALBUM_CONFIG`); environment variables override it.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
 }
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let _log = weapp_common::logging::init_service();
-    let args = Args::parse();
-    let settings = Settings::load(args.config)?;
+    let args: Args = cli::parse("ALBUM_CONFIG");
+    let Some(settings) = args.config.settings(Settings::load)? else {
+        return Ok(());
+    };
+    let _log = weapp_common::logging::init_service(settings.log_format);
     let app = Application::build(&settings)?;
     log::info!(
         "album listening on {}:{} (storage backend {:?})",

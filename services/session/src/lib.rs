@@ -6,6 +6,7 @@
 //! service starts while they are down and `/readyz` says so), binds the listener (port 0 works
 //! in tests); [`Application::run_until_stopped`] serves until SIGTERM/SIGINT.
 
+pub mod mongo_pool;
 pub mod paints;
 pub mod readiness;
 pub mod routes;
@@ -19,7 +20,10 @@ use weapp_auth::{RedisStore, WeappAuth};
 use weapp_common::{health::Readiness, http};
 use wx_api::WxClient;
 
-use crate::{paints::Paints, readiness::Backends, routes::AppState, settings::Settings};
+use crate::{
+    mongo_pool::MongoPool, paints::Paints, readiness::Backends, routes::AppState,
+    settings::Settings,
+};
 
 /// The session service, bound and ready to run.
 pub struct Application {
@@ -37,8 +41,12 @@ impl Application {
         let wx = WxClient::new(settings.wx.clone()).context("configuring the WeChat API client")?;
         let store = RedisStore::new(&settings.redis, &settings.skey)?;
         let auth = WeappAuth::new(Arc::new(store), wx, settings.skey.ttl);
-        let mongo = paints::client(&settings.mongo)
+        let mongo_pool = MongoPool::new(settings.mongo.max_pool_size);
+        let mut mongo_options = paints::client_options(&settings.mongo)
             .await
+            .context("configuring the MongoDB client (mongo.url)")?;
+        mongo_options.cmap_event_handler = Some(mongo_pool.handler());
+        let mongo = mongodb::Client::with_options(mongo_options)
             .context("configuring the MongoDB client (mongo.url)")?;
         let paints = Arc::new(Paints::new(
             &mongo,
@@ -46,7 +54,7 @@ impl Application {
             settings.paints.list_limit,
         ));
         let readiness: Arc<dyn Readiness> =
-            Arc::new(Backends::new(auth.clone(), Arc::clone(&paints)));
+            Arc::new(Backends::new(auth.clone(), Arc::clone(&paints), mongo_pool));
         let state = web::Data::new(AppState {
             auth: auth.clone(),
             paints,

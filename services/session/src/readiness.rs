@@ -1,5 +1,7 @@
 //! `/readyz` of the session service: Redis (the session store) AND MongoDB (the paints) both
-//! answer.
+//! answer. `/metrics` reports each of them (`weapp_backend_up{backend="redis"|"mongodb"}`) and
+//! MongoDB's pool ([`MongoPool`]); Redis's pools are kept per worker thread inside `weapp-auth`
+//! and have no figures to read.
 //!
 //! The common [`Readiness`] trait names one backend; this probe asks both at once and
 //! remembers which failed, so the 503 body says `redis unavailable`, `mongodb unavailable` or
@@ -11,9 +13,9 @@ use std::sync::{
 };
 
 use weapp_auth::WeappAuth;
-use weapp_common::health::{ProbeFuture, Readiness};
+use weapp_common::health::{BackendCheck, ProbeFuture, Readiness};
 
-use crate::paints::Paints;
+use crate::{mongo_pool::MongoPool, paints::Paints};
 
 const REDIS_DOWN: u8 = 1;
 const MONGO_DOWN: u8 = 2;
@@ -22,15 +24,18 @@ const MONGO_DOWN: u8 = 2;
 pub struct Backends {
     auth: WeappAuth,
     paints: Arc<Paints>,
+    mongo_pool: MongoPool,
     failed: Arc<AtomicU8>,
 }
 
 impl Backends {
-    /// Probe the session store of `auth` and `paints`' database.
-    pub fn new(auth: WeappAuth, paints: Arc<Paints>) -> Self {
+    /// Probe the session store of `auth` and `paints`' database, whose client's pool
+    /// `mongo_pool` counts.
+    pub fn new(auth: WeappAuth, paints: Arc<Paints>, mongo_pool: MongoPool) -> Self {
         Self {
             auth,
             paints,
+            mongo_pool,
             failed: Arc::new(AtomicU8::new(0)),
         }
     }
@@ -67,5 +72,25 @@ impl Readiness for Backends {
                 Err(causes.join("; "))
             }
         })
+    }
+
+    fn checks(&self) -> Vec<BackendCheck> {
+        let (auth, paints) = (self.auth.clone(), self.paints.clone());
+        vec![
+            BackendCheck {
+                backend: "redis",
+                probe: Box::pin(async move {
+                    auth.store().ping().await.map_err(|error| error.to_string())
+                }),
+                pool: None,
+            },
+            BackendCheck {
+                backend: "mongodb",
+                probe: Box::pin(
+                    async move { paints.ping().await.map_err(|error| error.to_string()) },
+                ),
+                pool: Some(self.mongo_pool.stats()),
+            },
+        ]
     }
 }

@@ -17,9 +17,14 @@ pub mod rate_limit;
 pub mod routes;
 pub mod settings;
 
+use std::sync::atomic::Ordering;
+
 use actix_web::{dev::Server, middleware, web};
 use anyhow::Context;
-use weapp_common::{health, http};
+use weapp_common::{
+    health::{self, PoolStats},
+    http,
+};
 
 use crate::{
     db::repository::Catalogue, rate_limit::CommentLimiter, routes::AppState, settings::Settings,
@@ -48,10 +53,21 @@ impl Application {
             }
         }
         let catalogue = Catalogue::connect(&settings.mysql);
-        // `/readyz`: a pooled MySQL connection answers a ping.
-        let readiness = health::readiness("mysql", catalogue.clone(), |catalogue| async move {
-            catalogue.ping().await.map_err(|error| error.to_string())
-        });
+        // `/readyz`: a pooled MySQL connection answers a ping; `/metrics` also shows the pool.
+        let pool_max = settings.mysql.pool_max;
+        let readiness = health::readiness_with_pool(
+            "mysql",
+            catalogue.clone(),
+            |catalogue| async move { catalogue.ping().await.map_err(|error| error.to_string()) },
+            move |catalogue| {
+                let metrics = catalogue.pool().metrics();
+                Some(PoolStats {
+                    open: metrics.connection_count.load(Ordering::Relaxed),
+                    in_use: metrics.connections_in_use.load(Ordering::Relaxed),
+                    max: pool_max,
+                })
+            },
+        );
         let state = web::Data::new(AppState {
             catalogue: catalogue.clone(),
             page_size: settings.page_size,

@@ -1,18 +1,17 @@
 //! `video`: the 新片预告 service, and its `migrate` / `seed` subcommands. Configuration from
-//! `--config FILE` / `VIDEO_CONFIG` and `VIDEO_*` environment variables (see `settings`).
-
-use std::path::PathBuf;
+//! `--config FILE` / `VIDEO_CONFIG` and `VIDEO_*` environment variables (see `settings`);
+//! `--check-config` prints it and exits.
 
 use clap::{Parser, Subcommand};
 use video::{Application, db::migrate, settings::Settings};
+use weapp_common::cli::{self, ConfigArgs};
 
 /// weapp-cloud video trailers and comments on MySQL.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// A TOML or JSON config file (also `VIDEO_CONFIG`); environment variables override it.
-    #[arg(long, value_name = "FILE", global = true)]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -29,9 +28,11 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let _log = weapp_common::logging::init_service();
-    let args = Args::parse();
-    let settings = Settings::load(args.config)?;
+    let args: Args = cli::parse("VIDEO_CONFIG");
+    let Some(settings) = args.config.settings(Settings::load)? else {
+        return Ok(());
+    };
+    let _log = weapp_common::logging::init_service(settings.log_format);
     let target = format!(
         "{}:{}/{}",
         settings.mysql.host, settings.mysql.port, settings.mysql.database

@@ -12,6 +12,7 @@ pub mod game;
 pub mod protocol;
 pub mod server;
 pub mod settings;
+pub mod websocket;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -20,6 +21,26 @@ use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{game::Game, server::ServerContext, settings::Settings};
+
+/// The runtime for `workers` threads (the `workers` setting): 1 is tokio's current-thread
+/// runtime — every socket, room and timer on one thread, so handing a message from one task to
+/// another never wakes another thread; more is a work-stealing pool of that many threads, 0 one
+/// per core.
+///
+/// # Errors
+/// When the runtime cannot be built (out of threads or file descriptors).
+pub fn runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if workers > 1 {
+            builder.worker_threads(workers);
+        }
+        builder
+    };
+    builder.enable_all().build()
+}
 
 /// ws-game, bound and ready to run.
 pub struct Application {
@@ -66,10 +87,10 @@ impl Application {
             token.clone(),
             tracker.clone(),
         ));
-        tracker.spawn(server::accept_loop(self.listener, context));
+        tracker.spawn(server::accept_loop(self.listener, Arc::clone(&context)));
         shutdown.await;
         log::info!("shutting down: closing every socket");
-        token.cancel();
+        context.shut_down();
         tracker.close();
         if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
             log::warn!("some connections did not close within {grace:?}");

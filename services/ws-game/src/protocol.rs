@@ -5,6 +5,8 @@
 //! frames; the engine ([`crate::game`]) only ever sees these types. Field names and their order
 //! on the wire are the original server's: serde serializes struct fields in declaration order.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// A player as the client introduces itself in `hello` (`{"user":{"uid","uname","uavatar"}}`).
@@ -138,8 +140,8 @@ pub enum ServerEvent {
     },
     /// `movement {…}` — sent to the other members only.
     Movement {
-        /// Who moved.
-        uid: String,
+        /// Who moved (shared with the room's seat: relaying a movement copies no text).
+        uid: Arc<str>,
         /// What they did.
         movement: Movement,
     },
@@ -228,7 +230,7 @@ impl Serialize for Payload<'_> {
                     Movement::Face(face) => ("face", Some(*face)),
                 };
                 MovementPayload {
-                    uid,
+                    uid: uid.as_ref(),
                     movement,
                     face,
                 }

@@ -30,6 +30,10 @@ weapp_common::service_settings! {
         /// Engine.IO ping timeout, in ms (60000). A socket silent for interval + timeout is
         /// closed.
         pub ping_timeout_ms: u64 = 60_000,
+        /// Runtime threads: 1 runs everything on one thread (tokio's current-thread runtime,
+        /// the cheapest per message: no cross-thread wake-ups), more runs a work-stealing pool
+        /// of that many, 0 one per core.
+        pub workers: usize = 1,
         /// Game rules and timing.
         pub game: GameSettings,
         /// Connection limits.
@@ -83,7 +87,8 @@ impl Default for GameSettings {
 pub struct Limits {
     /// Most WebSocket connections at once; more are refused with HTTP 503.
     pub max_connections: usize,
-    /// Largest inbound frame/message in bytes; larger closes the socket (1009).
+    /// Largest inbound frame/message in bytes; larger closes the socket with 1009 as soon as
+    /// the length header arrives (RFC 6455 §7.4.1).
     pub max_frame_bytes: usize,
     /// Outbound events queued per connection before it counts as a slow reader and is closed.
     pub outbound_queue: usize,
@@ -91,6 +96,14 @@ pub struct Limits {
     pub handshake_timeout_secs: u64,
     /// Bytes of the per-socket read buffer (small keeps idle sockets cheap).
     pub read_buffer_bytes: usize,
+    /// Milliseconds that bytes for a client may wait unsent (its TCP window stays shut: it
+    /// does not read) before the socket is closed with 1008.
+    pub write_timeout_ms: u64,
+    /// Frames per second a socket may send on average (any frame: data, ping, pong, close);
+    /// more closes it with 1008.
+    pub inbound_frames_per_sec: u32,
+    /// Frames a socket may send at once above that rate (the token bucket's size).
+    pub inbound_frames_burst: u32,
 }
 
 impl Default for Limits {
@@ -101,6 +114,11 @@ impl Default for Limits {
             outbound_queue: 64,
             handshake_timeout_secs: 10,
             read_buffer_bytes: 4096,
+            write_timeout_ms: 10_000,
+            // A player sends a few frames a second (the original client: choices and faces at
+            // human speed, no heartbeat); ten times that leaves room and still stops a flood.
+            inbound_frames_per_sec: 50,
+            inbound_frames_burst: 100,
         }
     }
 }
@@ -134,6 +152,15 @@ impl Settings {
         if self.limits.max_frame_bytes < 256 {
             return Err(invalid("limits.max_frame_bytes", "must be at least 256"));
         }
+        if self.limits.write_timeout_ms == 0 {
+            return Err(invalid("limits.write_timeout_ms", "must be above 0"));
+        }
+        if self.limits.inbound_frames_per_sec == 0 || self.limits.inbound_frames_burst == 0 {
+            return Err(invalid(
+                "limits.inbound_frames_per_sec",
+                "must be above 0 (also limits.inbound_frames_burst)",
+            ));
+        }
         if self.ping_interval_ms == 0 || self.ping_timeout_ms == 0 {
             return Err(invalid(
                 "ping_timeout_ms",
@@ -157,6 +184,11 @@ impl Settings {
     /// The operators' stats route: `{base}/websocket/stats`.
     pub fn stats_path(&self) -> String {
         format!("{}/websocket/stats", self.route_base_path)
+    }
+
+    /// How long bytes for a client may wait unsent (`limits.write_timeout_ms`).
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.limits.write_timeout_ms)
     }
 
     /// A socket silent this long is closed (pingInterval + pingTimeout, §2.1).
@@ -234,5 +266,38 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("max_connections"), "{error}");
+        for (key, named) in [
+            (
+                "WS_GAME_LIMITS__WRITE_TIMEOUT_MS",
+                "limits.write_timeout_ms",
+            ),
+            (
+                "WS_GAME_LIMITS__INBOUND_FRAMES_PER_SEC",
+                "limits.inbound_frames_per_sec",
+            ),
+            (
+                "WS_GAME_LIMITS__INBOUND_FRAMES_BURST",
+                "limits.inbound_frames_per_sec",
+            ),
+        ] {
+            let error = Settings::load_from(&[(key, "0")])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(named), "{key}: {error}");
+        }
+    }
+
+    #[test]
+    fn limits_default_to_the_documented_values() -> Result<(), ConfigError> {
+        let settings = Settings::load_from(&[])?;
+        let limits = &settings.limits;
+        assert_eq!(limits.write_timeout_ms, 10_000);
+        assert_eq!(
+            (limits.inbound_frames_per_sec, limits.inbound_frames_burst),
+            (50, 100)
+        );
+        assert_eq!(settings.workers, 1);
+        Ok(())
     }
 }

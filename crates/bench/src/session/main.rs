@@ -3,11 +3,11 @@
 //! get` (no pipelining) at the same concurrency on the same Redis, and the ratio cached session
 //! / Redis GET (goal ≥ 0.5).
 //!
-//! Run it through `scripts/bench/session`, which builds it in release mode. By default the
-//! session service and the WeChat simulator run inside this process on free ports, with their
-//! own key prefix and database (removed at the end); `--session-url` and `--sim-url` measure a
-//! running stack instead. The three measurements alternate in rounds so neighbours' load on the
-//! shared cores falls on all of them alike. Nothing is asserted: it prints figures.
+//! Run it through `scripts/bench/session`, which builds it in release mode. It drives the running
+//! session service over the network (`--session-url`, the stack's by default) and logs its user
+//! in through the simulator that service uses (`--sim-url`); the user's paints and session key
+//! are removed at the end. The three measurements alternate in rounds so neighbours' load on
+//! the shared cores falls on all of them alike. Nothing is asserted: it prints figures.
 
 mod runners;
 mod stack;
@@ -36,16 +36,13 @@ struct Args {
         default_value = "redis://127.0.0.1:6379"
     )]
     redis_url: String,
-    /// MongoDB-wire server of the paints.
+    /// The running session service.
     #[arg(
         long,
-        env = "WEAPP_BENCH_MONGO_URL",
-        default_value = "mongodb://127.0.0.1:27017"
+        env = "WEAPP_BENCH_SESSION_URL",
+        default_value = "http://127.0.0.1:5757"
     )]
-    mongo_url: String,
-    /// Measure a running session service instead of one started here (needs --sim-url).
-    #[arg(long, env = "WEAPP_BENCH_SESSION_URL")]
-    session_url: Option<String>,
+    session_url: String,
     /// The WeChat simulator the running service uses.
     #[arg(
         long,
@@ -74,9 +71,6 @@ struct Args {
     /// Size of each paint's actions in bytes.
     #[arg(long, default_value_t = 2048)]
     paint_bytes: usize,
-    /// HTTP workers of the in-process service (0 = one per core, its default).
-    #[arg(long, default_value_t = 0)]
-    workers: usize,
     /// wrk binary.
     #[arg(long, default_value = "wrk")]
     wrk: PathBuf,
@@ -142,11 +136,9 @@ async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
     let stack = Stack::start(&StackConfig {
         redis_url: a.redis_url.clone(),
-        mongo_url: a.mongo_url.clone(),
         session_url: a.session_url.clone(),
         sim_url: a.sim_url.clone(),
         session_prefix: a.session_prefix.clone(),
-        workers: a.workers,
     })
     .await?;
     let code = stack.log_in().await?;
@@ -233,7 +225,7 @@ async fn measure(a: &Args, stack: &Stack, code: &str) -> anyhow::Result<(String,
          (first round's redis-benchmark sizes the next; redis figures from rounds 2..), all on the same cores\n\n",
         t = a.threads,
         c = a.concurrency,
-        where_ = if a.session_url.is_some() { "running service" } else { "in-process, access log off" },
+        where_ = a.session_url,
     ));
     out.push_str(&format!(
         "{:<52} {:>12} {:>10} {:>10} {:>8}\n",

@@ -1,16 +1,13 @@
-//! What session-bench measures against: the session service and the WeChat simulator — started
-//! in this process on free ports (default) or already running — plus one logged-in user with a
-//! few paints, and the clean-up afterwards.
+//! What session-bench measures against: the running session service and the WeChat simulator it
+//! logs in against (the stack's, reached over the network), plus one logged-in user with a few
+//! paints, and the clean-up afterwards.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use deadpool_redis::redis::{self, AsyncCommands, aio::MultiplexedConnection};
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use session::{Application, settings::Settings};
 use sha1::{Digest, Sha1};
-use wx_api::sim::{self, SimConfig, Simulator};
 
 /// Where the stack is and what the bench created in it.
 pub struct Stack {
@@ -20,19 +17,15 @@ pub struct Stack {
     redis: MultiplexedConnection,
     /// Prefix of the service's `weapp-session` keys.
     session_prefix: String,
-    /// In-process run: every key under this prefix and this database are the bench's own.
-    owned: Option<(String, String, mongodb::Client)>,
     http: reqwest::Client,
 }
 
-/// How to reach the backends and, optionally, a running service.
+/// How to reach Redis, the service and the simulator.
 pub struct StackConfig {
     pub redis_url: String,
-    pub mongo_url: String,
-    pub session_url: Option<String>,
+    pub session_url: String,
     pub sim_url: String,
     pub session_prefix: String,
-    pub workers: usize,
 }
 
 fn unique() -> String {
@@ -43,60 +36,21 @@ fn unique() -> String {
 }
 
 impl Stack {
-    /// Start (or reach) the service and the simulator.
+    /// Reach Redis (the service's own, for the comparison and the clean-up).
     ///
     /// # Errors
-    /// A backend or the simulator cannot be reached, or the service cannot start.
+    /// Redis cannot be reached.
     pub async fn start(config: &StackConfig) -> anyhow::Result<Self> {
         let redis = redis::Client::open(config.redis_url.as_str())?
             .get_multiplexed_async_connection()
             .await
             .with_context(|| format!("connecting to Redis at {}", config.redis_url))?;
-        let http = reqwest::Client::new();
-        if let Some(session_url) = &config.session_url {
-            return Ok(Self {
-                session_url: session_url.trim_end_matches('/').to_owned(),
-                sim_url: config.sim_url.trim_end_matches('/').to_owned(),
-                redis,
-                session_prefix: config.session_prefix.clone(),
-                owned: None,
-                http,
-            });
-        }
-        let simulator = Simulator::build(SimConfig {
-            port: 0,
-            ..SimConfig::default()
-        })?;
-        let sim_url = format!("http://127.0.0.1:{}", simulator.port());
-        tokio::spawn(simulator.run_until_stopped());
-        let id = unique();
-        let key_prefix = format!("bench-{id}:");
-        let database = format!("session_bench_{id}");
-        let mut settings = Settings {
-            port: 0,
-            workers: config.workers,
-            ..Settings::default()
-        };
-        settings.wx.base_url = sim_url.clone();
-        settings.wx.app_id = sim::DEFAULT_APP_ID.into();
-        settings.wx.app_secret = SecretString::from(sim::DEFAULT_APP_SECRET);
-        settings.redis.url = SecretString::from(config.redis_url.clone());
-        settings.redis.prefix = format!("{key_prefix}weapp-session:");
-        settings.skey.prefix = format!("{key_prefix}weapp-skey:");
-        settings.mongo.url = SecretString::from(config.mongo_url.clone());
-        settings.mongo.database = database.clone();
-        let settings = settings.validate()?;
-        let app = Application::build(&settings).await?;
-        let session_url = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        let mongo = mongodb::Client::with_uri_str(&config.mongo_url).await?;
         Ok(Self {
-            session_url,
-            sim_url,
+            session_url: config.session_url.trim_end_matches('/').to_owned(),
+            sim_url: config.sim_url.trim_end_matches('/').to_owned(),
             redis,
-            session_prefix: settings.redis.prefix,
-            owned: Some((key_prefix, database, mongo)),
-            http,
+            session_prefix: config.session_prefix.clone(),
+            http: reqwest::Client::new(),
         })
     }
 
@@ -207,38 +161,22 @@ impl Stack {
         Ok(created)
     }
 
-    /// Remove what the bench created: its paints and keys (and database and benchmark key).
+    /// Remove what the bench created: its paints, its session key and the benchmark key.
     pub async fn clean_up(self, code: &str, benchmark_key: bool) {
         let mut redis = self.redis.clone();
         if benchmark_key {
             let _: Result<i64, _> = redis.del(BENCH_KEY).await;
         }
-        match self.owned {
-            Some((key_prefix, database, mongo)) => {
-                let keys: Vec<String> = redis
-                    .keys(format!("{key_prefix}*"))
-                    .await
-                    .unwrap_or_default();
-                if !keys.is_empty() {
-                    let _: Result<i64, _> = redis.del(keys).await;
-                }
-                if let Err(error) = mongo.database(&database).drop().await {
-                    eprintln!("session-bench: dropping {database} failed: {error}");
-                }
-            }
-            None => {
-                for n in 0..64 {
-                    let _ = self
-                        .http
-                        .post(format!("{}/applet/session/paints/delete", self.session_url))
-                        .header("X-WX-Code", code)
-                        .json(&json!({"id": format!("bench-{n}")}))
-                        .send()
-                        .await;
-                }
-                let _: Result<i64, _> = redis.del(format!("{}{code}", self.session_prefix)).await;
-            }
+        for n in 0..64 {
+            let _ = self
+                .http
+                .post(format!("{}/applet/session/paints/delete", self.session_url))
+                .header("X-WX-Code", code)
+                .json(&json!({"id": format!("bench-{n}")}))
+                .send()
+                .await;
         }
+        let _: Result<i64, _> = redis.del(format!("{}{code}", self.session_prefix)).await;
     }
 }
 

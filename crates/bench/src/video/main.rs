@@ -2,11 +2,11 @@
 //! `mysql_async` loop running the same two queries (count + page) with the same pool size and
 //! concurrency, and their ratio (goal ≥ 0.6).
 //!
-//! Run it through `scripts/bench/video`, which builds it in release mode. It needs a MySQL
-//! server and a user allowed to create `video_bench_%` databases; it creates and seeds its own
-//! database and drops it at the end (or uses `--database`). The service runs in this process
-//! on a free port, with the pool size given here, unless `--video-url` names a running one.
-//! Nothing is asserted: it prints figures (`shared/STYLE.md`, Tests).
+//! Run it through `scripts/bench/video`, which builds it in release mode. It drives the running
+//! service over the network (`--video-url`, the stack's by default) and runs the bare loop on
+//! the database that service reads (`--database`, the stack's seeded `video`; read-only), with
+//! as many pooled connections as the service has (read from its `/metrics`). Nothing is
+//! asserted: it prints figures (`shared/STYLE.md`, Tests).
 
 mod bare;
 mod service;
@@ -17,7 +17,7 @@ use std::{
 };
 
 use clap::Parser;
-use video::params::PageNo;
+use mysql_async::Opts;
 use weapp_bench::{
     load::{Budget, Outcome},
     report::{self, Row},
@@ -33,7 +33,8 @@ const PAGE_SIZE: u32 = 6;
 #[derive(Parser)]
 #[command(name = "video-bench", version)]
 struct Args {
-    /// MySQL server (user, password, host, port; a database in the URL is ignored).
+    /// The MySQL server the service reads (user, password, host, port; a database in the URL
+    /// is ignored).
     #[arg(
         long,
         env = "WEAPP_BENCH_MYSQL_URL",
@@ -41,17 +42,20 @@ struct Args {
         hide_env_values = true
     )]
     mysql_url: String,
-    /// Use this seeded database instead of creating (and dropping) `video_bench_<pid>`.
+    /// The seeded database the service reads (the stack's); the bare loop only reads it.
+    #[arg(long, default_value = "video")]
+    database: String,
+    /// The running video service.
+    #[arg(
+        long,
+        env = "WEAPP_BENCH_VIDEO_URL",
+        default_value = "http://127.0.0.1:9994"
+    )]
+    video_url: String,
+    /// Pooled MySQL connections of the bare loop; by default the service's `mysql.pool_max`
+    /// (read from its /metrics).
     #[arg(long)]
-    database: Option<String>,
-    /// Measure a running service instead of one started here. Pass its database as --database
-    /// and its `mysql.pool_max` as --pool-size, so the bare loop reads the same rows through
-    /// as many connections.
-    #[arg(long, env = "WEAPP_BENCH_VIDEO_URL")]
-    video_url: Option<String>,
-    /// Pooled MySQL connections, for the service and the bare loop alike.
-    #[arg(long, default_value_t = 10)]
-    pool_size: usize,
+    pool_size: Option<usize>,
     /// Requests (HTTP) or query pairs (bare) in flight.
     #[arg(long, short = 'c', default_value_t = 32)]
     concurrency: usize,
@@ -67,9 +71,6 @@ struct Args {
     /// The page requested (1-based).
     #[arg(long, default_value_t = 1)]
     page: u32,
-    /// HTTP workers of the in-process service (0 = one per core, its default).
-    #[arg(long, default_value_t = 0)]
-    workers: usize,
     /// wrk binary (the HTTP load generator of the headline figure).
     #[arg(long, default_value = "wrk")]
     wrk: PathBuf,
@@ -84,10 +85,13 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
-    let db = bare::BenchDb::prepare(&a.mysql_url, a.database.clone(), a.pool_size.max(1)).await?;
-    let rows = run(&a, &db).await;
-    db.drop_if_created(&a.mysql_url).await;
-    let rows = rows?;
+    let base = a.video_url.trim_end_matches('/').to_owned();
+    let pool_size = match a.pool_size {
+        Some(size) => size.max(1),
+        None => service::pool_max(&reqwest::Client::new(), &base).await?,
+    };
+    let opts = bare::opts(&a.mysql_url, &a.database, pool_size)?;
+    let rows = run(&a, &base, &opts).await?;
 
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     println!(
@@ -96,15 +100,12 @@ async fn main() -> anyhow::Result<()> {
          {} s per phase, {cores} cores",
         a.page,
         PAGE_SIZE,
-        a.pool_size,
+        pool_size,
         a.concurrency,
         a.rounds.max(1),
         a.seconds
     );
-    let service = match &a.video_url {
-        Some(url) => format!("the service at {url}"),
-        None => "the service (in this process, no access log)".to_owned(),
-    };
+    let service = format!("the service at {base}");
     println!(
         "measured by: wrk -t{} -c{} (HTTP) and video-bench itself (tokio + reqwest for HTTP, \
          tokio + mysql_async for bare). Clients, {service} and MariaDB share the cores.\n",
@@ -114,9 +115,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(a: &Args, db: &bare::BenchDb) -> anyhow::Result<Vec<Row>> {
-    let page = PageNo::parse(Some(&a.page.to_string()))?;
-    let offset = page.offset(PAGE_SIZE);
+async fn run(a: &Args, base: &str, db: &Opts) -> anyhow::Result<Vec<Row>> {
+    let page = a.page.max(1);
+    let offset = u64::from(page - 1) * u64::from(PAGE_SIZE);
     let concurrency = a.concurrency.max(1);
     let warmup = Duration::from_secs(a.warmup_seconds.max(1));
     let measured = Duration::from_secs(a.seconds.max(1));
@@ -126,23 +127,12 @@ async fn run(a: &Args, db: &bare::BenchDb) -> anyhow::Result<Vec<Row>> {
         duration,
     };
 
-    let base = match &a.video_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => service::start(&db.settings, a.workers).await?,
-    };
-    let url = format!("{base}/applet/video/list?pageNo={}", page.get());
+    let url = format!("{base}/applet/video/list?pageNo={page}");
     let checker = reqwest::Client::new();
     service::check(&checker, &url).await?;
 
     // Warm-up of every path (connections, statement caches, buffer pool), unmeasured.
-    bare::run(
-        &db.settings,
-        PAGE_SIZE,
-        offset,
-        concurrency,
-        Budget::Time(warmup),
-    )
-    .await?;
+    bare::run(db, PAGE_SIZE, offset, concurrency, Budget::Time(warmup)).await?;
     let mut wrk_rounds = WrkRounds::default();
     if !a.no_wrk {
         wrk_rounds.fail_on(run_wrk(&a.wrk, &url, wrk_load(warmup)).await);
@@ -153,13 +143,7 @@ async fn run(a: &Args, db: &bare::BenchDb) -> anyhow::Result<Vec<Row>> {
     // all three alike.
     let (mut bare, mut client) = (None, None);
     for _ in 0..a.rounds.max(1) {
-        let round = bare::run(
-            &db.settings,
-            PAGE_SIZE,
-            offset,
-            concurrency,
-            Budget::Time(measured),
-        );
+        let round = bare::run(db, PAGE_SIZE, offset, concurrency, Budget::Time(measured));
         bare = Some(merge(bare, round.await?)?);
         if !a.no_wrk && wrk_rounds.error.is_none() {
             match run_wrk(&a.wrk, &url, wrk_load(measured)).await {

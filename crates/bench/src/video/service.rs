@@ -1,36 +1,37 @@
-//! The HTTP side of `video-bench`: the video service started in this process on a free port
-//! (or one already running, `--video-url`), checked, and loaded with wrk or a Rust client.
+//! The HTTP side of `video-bench`: the running video service, checked, its pool size read from
+//! its `/metrics`, and loaded with wrk or a Rust client.
 
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
-use video::{
-    Application,
-    settings::{MysqlSettings, Settings},
-};
 
 use weapp_bench::load::{self, Budget, Outcome};
 
-/// Start the service on 127.0.0.1:<free port> against `mysql` with `workers` HTTP workers
-/// (0 = one per core, the service's default); returns its base URL. It runs until the process
-/// exits. Its log stays off (no logger is installed), so it writes no access log.
+/// The service's most pooled MySQL connections (`mysql.pool_max`), from its `/metrics`
+/// (`weapp_backend_pool_max_connections{backend="mysql"}`), so the bare loop gets as many.
 ///
 /// # Errors
-/// The service cannot be built (bad settings, port).
-pub async fn start(mysql: &MysqlSettings, workers: usize) -> anyhow::Result<String> {
-    let settings = Settings {
-        port: 0,
-        workers,
-        migrate_on_start: false,
-        mysql: mysql.clone(),
-        ..Settings::default()
-    }
-    .validate()?;
-    let app = Application::build(&settings).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    Ok(base)
+/// `/metrics` unreachable, or without that gauge.
+pub async fn pool_max(client: &reqwest::Client, base: &str) -> anyhow::Result<usize> {
+    let url = format!("{base}/metrics");
+    let text = client
+        .get(&url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .with_context(|| format!("GET {url}"))?
+        .text()
+        .await?;
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(r#"weapp_backend_pool_max_connections{backend="mysql"} "#)?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .with_context(|| format!("{url} has no weapp_backend_pool_max_connections for mysql"))
 }
 
 /// One list request must succeed (`code` 0, a non-empty page) before it is measured: wrk

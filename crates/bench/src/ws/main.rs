@@ -5,16 +5,22 @@
 //! - with N concurrent players in rooms of two — a paced phase, then a flat-out phase — rounds/s
 //!   (the server's `/stats`), messages/s (frames written + read by all players) and the delay
 //!   from one player's `choice` to its opponent's `movement` (client-side timestamps)
-//!   (`rounds.rs`, `player.rs`).
+//!   (`rounds.rs`, `player.rs`);
+//! - with N players in stable pairs each sending a `choice` every P ms (socket.io framing by
+//!   default): relayed choice→movement messages/s, the server's CPU time per relayed message
+//!   and the choice→movement delay (`relay.rs`).
 //!
 //! Run it through `scripts/bench/ws-game`, which builds ws-game and this bench in release mode,
 //! starts its own ws-game with short rounds on a free port, and stops it at the end. A
 //! benchmark: it reports figures and the goals they are read against, and asserts nothing.
 
+mod crowd;
+mod floor;
 mod frames;
 mod idle;
 mod player;
 mod probe;
+mod relay;
 mod rounds;
 mod table;
 
@@ -24,6 +30,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use crate::frames::Framing;
+use crate::relay::RelayPlan;
 use crate::rounds::Plan;
 
 /// Load generator for ws-game: memory per idle socket, rounds/s, messages/s and choice→movement
@@ -38,9 +45,26 @@ struct Args {
     /// plain JSON (`/applet/websocket/ws`).
     #[arg(long)]
     socketio: bool,
-    /// Concurrent players; pairs form among those joining together.
+    /// Concurrent players of the round phases; pairs form among those joining together (0 skips
+    /// the round phases).
     #[arg(long, short = 'p', default_value_t = 2000)]
     players: usize,
+    /// Players of the relay phase, in stable pairs (0 skips it).
+    #[arg(long, default_value_t = 1000)]
+    relay_players: usize,
+    /// Relay phase: pause between two choices of one player, in ms.
+    #[arg(long, default_value_t = 50)]
+    relay_every_ms: u64,
+    /// Relay phase in the JSON framing instead of socket.io (the original client's).
+    #[arg(long)]
+    relay_json: bool,
+    /// Skip the relay phase against the bare relay (the floor ws-game is read against).
+    #[arg(long)]
+    no_floor: bool,
+    /// Serve the bare relay (`floor.rs`) instead of benchmarking: what the bench starts itself
+    /// as, in a child process.
+    #[arg(long, hide = true)]
+    serve_floor: bool,
     /// Idle sockets for the memory figure (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     idle: usize,
@@ -67,9 +91,19 @@ struct Args {
 /// How long the server may take to notice that the idle sockets are gone.
 const DRAIN_LIMIT: Duration = Duration::from_secs(30);
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.serve_floor {
+        // One thread, as ws-game runs by default.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        return runtime.block_on(floor::serve());
+    }
+    tokio::runtime::Runtime::new()?.block_on(bench(args))
+}
+
+async fn bench(args: Args) -> anyhow::Result<()> {
     let framing = if args.socketio {
         Framing::SocketIo
     } else {
@@ -92,20 +126,60 @@ async fn main() -> anyhow::Result<()> {
         None => (None, "no --server-pid: the server's VmRSS cannot be read"),
     };
 
-    let plan = Plan {
-        players: args.players,
-        connects: args.connects,
-        think: Duration::from_millis(args.think_ms),
-        round: Duration::from_millis(args.round_ms),
-        warmup: Duration::from_secs(args.warmup_secs),
-        measured: Duration::from_secs(args.seconds),
-        server_pid: args.server_pid,
+    let played = if args.players > 0 {
+        let plan = Plan {
+            players: args.players,
+            connects: args.connects,
+            think: Duration::from_millis(args.think_ms),
+            round: Duration::from_millis(args.round_ms),
+            warmup: Duration::from_secs(args.warmup_secs),
+            measured: Duration::from_secs(args.seconds),
+            server_pid: args.server_pid,
+        };
+        eprintln!(
+            "[ws-bench] {} players: connect, {} s warm-up, {} s paced, {} s flat out",
+            plan.players, args.warmup_secs, args.seconds, args.seconds
+        );
+        let played = rounds::run(&http, &args.addr, framing, plan).await?;
+        probe::wait_for_connections(&http, &args.addr, baseline.connections, DRAIN_LIMIT).await?;
+        Some(played)
+    } else {
+        None
     };
-    eprintln!(
-        "[ws-bench] {} players: connect, {} s warm-up, {} s paced, {} s flat out",
-        plan.players, args.warmup_secs, args.seconds, args.seconds
-    );
-    let played = rounds::run(&http, &args.addr, framing, plan).await?;
+
+    let relay_framing = if args.relay_json {
+        Framing::Json
+    } else {
+        Framing::SocketIo
+    };
+    let relayed = if args.relay_players > 0 {
+        let plan = RelayPlan {
+            players: args.relay_players,
+            framing: relay_framing,
+            connects: args.connects,
+            every: Duration::from_millis(args.relay_every_ms.max(1)),
+            // The pairs' first round must be over before the window opens.
+            warmup: Duration::from_secs(args.warmup_secs) + Duration::from_millis(args.round_ms),
+            measured: Duration::from_secs(args.seconds),
+            server_pid: args.server_pid,
+        };
+        eprintln!(
+            "[ws-bench] relay: {} players in pairs, a choice every {} ms, {} s measured",
+            plan.players & !1,
+            args.relay_every_ms,
+            args.seconds
+        );
+        let ws_game = relay::run(&http, &args.addr, plan).await?;
+        let bare = if args.no_floor {
+            None
+        } else {
+            eprintln!("[ws-bench] relay again, against the bare relay (the floor)");
+            Some(floor::measure(&http, plan).await?)
+        };
+        Some((ws_game, bare))
+    } else {
+        None
+    };
 
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let framing_name = if args.socketio { "socket.io" } else { "JSON" };
@@ -124,7 +198,14 @@ async fn main() -> anyhow::Result<()> {
          reported, not asserted. Paced: think time ± 50 %, joins spread over one round.\n"
     );
     let mut rows = vec![table::idle_row(idle.as_ref(), skipped)];
-    rows.extend(table::rounds_rows(&played, args.players, args.think_ms));
+    if let Some(played) = &played {
+        rows.extend(table::rounds_rows(played, args.players, args.think_ms));
+    }
+    if let Some((ws_game, bare)) = &relayed {
+        let framing = if args.relay_json { "JSON" } else { "socket.io" };
+        let setup = (args.relay_players & !1, args.relay_every_ms, framing);
+        rows.extend(table::relay_rows(ws_game, bare.as_ref(), setup));
+    }
     print!("{}", table::render(&rows));
     Ok(())
 }

@@ -113,6 +113,8 @@ pub struct Report {
     pub sent: [u64; 3],
     /// Text frames read.
     pub received: [u64; 3],
+    /// `movement`s of a choice this player read whose send time was known (one per delay).
+    pub relayed: [u64; 3],
     /// choice → opponent's movement delays this player observed, in µs.
     pub delays_us: [Vec<u32>; 3],
     /// Own choices never seen by anyone (dropped at the next `start`).
@@ -149,6 +151,32 @@ pub async fn connect(
     Ok(socket)
 }
 
+/// Player `index` connected (at most `gate`'s permits at a time) with `hello` said and `hi` read,
+/// within [`CONNECT_TIMEOUT`].
+///
+/// # Errors
+/// Connection, handshake, greeting or `hi` failure, or the timeout.
+pub async fn say_hello(
+    host_port: &str,
+    framing: Framing,
+    gate: &Semaphore,
+    index: usize,
+) -> anyhow::Result<WebSocketStream<TcpStream>> {
+    tokio::time::timeout(CONNECT_TIMEOUT, async {
+        let _permit = gate.acquire().await?;
+        let mut socket = connect(host_port, framing).await?;
+        let hello = framing.hello(&frames::uid(index));
+        socket.send(Message::text(hello)).await?;
+        // `hi` comes before anything else: the player is in no room yet.
+        match socket.next().await {
+            Some(Ok(Message::Text(_))) => Ok(socket),
+            other => anyhow::bail!("no hi: {other:?}"),
+        }
+    })
+    .await
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("connect timed out")))
+}
+
 /// Runs player `index` until [`Phase::Stop`]; never fails, a failure is in the report.
 ///
 /// It connects and says `hello` (telling `ready` whether that worked), waits for the phase to
@@ -161,20 +189,8 @@ pub async fn run(
 ) -> Report {
     let mut report = Report::default();
     let framing = shared.framing;
-    let socket = tokio::time::timeout(CONNECT_TIMEOUT, async {
-        let _permit = shared.connect_gate.acquire().await?;
-        let mut socket = connect(&shared.host_port, framing).await?;
-        socket
-            .send(Message::text(framing.hello(&frames::uid(index))))
-            .await?;
-        // `hi` comes before anything else: the player is in no room yet.
-        match socket.next().await {
-            Some(Ok(Message::Text(_))) => anyhow::Ok(socket),
-            other => anyhow::bail!("no hi: {other:?}"),
-        }
-    })
-    .await
-    .unwrap_or_else(|_| Err(anyhow::anyhow!("connect timed out")));
+    let gate = &shared.connect_gate;
+    let socket = say_hello(&shared.host_port, framing, gate, index).await;
     let _ = ready.send(socket.is_ok()).await;
     match socket {
         Ok(socket) => {
@@ -289,6 +305,7 @@ impl Player<'_> {
                     if stamp != 0 {
                         let delay = self.shared.now_us().saturating_sub(stamp - 1);
                         let delay = u32::try_from(delay).unwrap_or(u32::MAX);
+                        self.report.relayed[self.current.slot()] += 1;
                         self.report.delays_us[self.current.slot()].push(delay);
                         self.shared.seen[sender].notify_one();
                     }

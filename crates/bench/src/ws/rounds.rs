@@ -9,16 +9,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::crowd::Crowd;
 use super::player::{self, Phase, Report, Shared};
 use super::probe;
-
-/// How long all players together may take to connect, and to stop.
-const CONNECT_LIMIT: Duration = Duration::from_secs(60);
-const STOP_LIMIT: Duration = Duration::from_secs(15);
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +46,8 @@ pub struct PhaseFigures {
     pub sent: u64,
     /// Text frames the players read.
     pub received: u64,
+    /// `movement`s of a choice the players read (choice → movement relays seen).
+    pub relayed: u64,
     /// choice → opponent's movement delays, µs, sorted.
     pub delays_us: Vec<u32>,
     /// CPU time the server used during the phase.
@@ -69,6 +67,14 @@ impl PhaseFigures {
         } else {
             0.0
         }
+    }
+
+    /// Adds what `player` counted in phase slot `slot` (its delays are moved out).
+    pub fn add(&mut self, player: &mut Report, slot: usize) {
+        self.sent += player.sent[slot];
+        self.received += player.received[slot];
+        self.relayed += player.relayed[slot];
+        self.delays_us.append(&mut player.delays_us[slot]);
     }
 
     /// The delay at `quantile` (0–1), nearest rank.
@@ -118,64 +124,29 @@ pub async fn run(
         timing,
     );
     let shared = Arc::new(shared);
-    let (phase, phase_seen) = watch::channel(Phase::Connect);
-    let (ready, mut readiness) = mpsc::channel(plan.players.max(1));
-    let mut tasks = JoinSet::new();
-    for index in 0..plan.players {
-        let task = player::run(
-            index,
-            Arc::clone(&shared),
-            phase_seen.clone(),
-            ready.clone(),
-        );
-        tasks.spawn(task);
-    }
-    drop(ready);
-
+    let mut crowd = Crowd::spawn(plan.players, |index, phase, ready| {
+        player::run(index, Arc::clone(&shared), phase, ready)
+    });
     let mut report = RoundsReport::default();
-    let started = Instant::now();
-    let deadline = started + CONNECT_LIMIT;
-    while report.connected + report.failed < plan.players {
-        match tokio::time::timeout_at(deadline, readiness.recv()).await {
-            Ok(Some(true)) => report.connected += 1,
-            Ok(Some(false)) => report.failed += 1,
-            Ok(None) | Err(_) => break,
-        }
-    }
-    report.connect_time = started.elapsed();
-    // Failed players are counted again from their reports below.
-    report.failed = 0;
+    let connected = crowd.connected().await;
+    report.connected = connected.connected;
+    report.connect_time = connected.elapsed;
 
-    let _ = phase.send(Phase::Warmup);
+    let _ = crowd.phase.send(Phase::Warmup);
     tokio::time::sleep(plan.warmup).await;
     let pids = (plan.server_pid, std::process::id());
-    let paced = measure(http, host_port, &phase, (Phase::Paced, plan.measured), pids).await?;
-    let flat_out = measure(
-        http,
-        host_port,
-        &phase,
-        (Phase::FlatOut, plan.measured),
-        pids,
-    )
-    .await?;
-    let _ = phase.send(Phase::Stop);
+    let phase = &crowd.phase;
+    report.paced = measure(http, host_port, phase, (Phase::Paced, plan.measured), pids).await?;
+    let flat_out = (Phase::FlatOut, plan.measured);
+    report.flat_out = measure(http, host_port, phase, flat_out, pids).await?;
 
-    report.paced = paced;
-    report.flat_out = flat_out;
-    let stop_deadline = Instant::now() + STOP_LIMIT;
-    loop {
-        match tokio::time::timeout_at(stop_deadline, tasks.join_next()).await {
-            Ok(Some(joined)) => add(&mut report, joined?),
-            Ok(None) => break,
-            Err(_) => {
-                report.failed += tasks.len();
-                report
-                    .first_error
-                    .get_or_insert_with(|| "players did not stop".into());
-                tasks.abort_all();
-                break;
-            }
-        }
+    let stopped = crowd.stop().await?;
+    report.failed += stopped.stuck;
+    if let Some(error) = stopped.stuck_error() {
+        report.first_error.get_or_insert(error);
+    }
+    for player in stopped.reports {
+        add(&mut report, player);
     }
     report.paced.delays_us.sort_unstable();
     report.flat_out.delays_us.sort_unstable();
@@ -184,7 +155,10 @@ pub async fn run(
 
 /// Switches to `which` for `length`; wall time, the server's round count and both processes'
 /// CPU time around it.
-async fn measure(
+///
+/// # Errors
+/// The server's stats cannot be read.
+pub async fn measure(
     http: &reqwest::Client,
     host_port: &str,
     phase: &watch::Sender<Phase>,
@@ -213,11 +187,8 @@ async fn measure(
 }
 
 fn add(total: &mut RoundsReport, mut player: Report) {
-    for (slot, figures) in [(1, &mut total.paced), (2, &mut total.flat_out)] {
-        figures.sent += player.sent[slot];
-        figures.received += player.received[slot];
-        figures.delays_us.append(&mut player.delays_us[slot]);
-    }
+    total.paced.add(&mut player, Phase::Paced.slot());
+    total.flat_out.add(&mut player, Phase::FlatOut.slot());
     total.unanswered += player.unanswered;
     if let Some(error) = player.error {
         total.failed += 1;

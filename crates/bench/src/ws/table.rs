@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use weapp_bench::report::fmt_duration;
 
 use super::idle::IdleReport;
+use super::relay::RelayReport;
 use super::rounds::{PhaseFigures, RoundsReport};
 
 /// One line of the table.
@@ -72,7 +73,7 @@ pub fn idle_row(idle: Option<&IdleReport>, skipped: &str) -> Row {
     Row::new(what, tool, value, "≤ 20 KB", note)
 }
 
-/// `ws-game 1.10 + ws-bench 0.85 of 1.98 busy cores`: CPU time over wall time; the machine's
+/// `server 1.10 + ws-bench 0.85 of 1.98 busy cores`: CPU time over wall time; the machine's
 /// busy time shows what other processes took.
 fn cpu(figures: &PhaseFigures) -> String {
     let cores = |cpu: Option<std::time::Duration>| {
@@ -83,7 +84,7 @@ fn cpu(figures: &PhaseFigures) -> String {
         )
     };
     format!(
-        "ws-game {} + ws-bench {} of {} busy cores",
+        "server {} + ws-bench {} of {} busy cores",
         cores(figures.server_cpu),
         cores(figures.bench_cpu),
         cores(figures.machine_busy)
@@ -115,11 +116,16 @@ fn phase_rows(name: &str, figures: &PhaseFigures, goals: (&str, &str)) -> [Row; 
             cpu(figures)
         ),
     );
+    [rounds, messages, delay_row(name, figures, goals.1)]
+}
+
+/// The choice → movement delay of a phase, with p50 and p99.
+fn delay_row(name: &str, figures: &PhaseFigures, goal: &str) -> Row {
     let mut delay = Row::new(
         &format!("choice→movement, {name}"),
         "ws-bench",
         format!("n={}", figures.delays_us.len()),
-        goals.1,
+        goal,
         "client timestamps: choice written → opponent reads movement".into(),
     );
     let fmt = |quantile| {
@@ -129,7 +135,7 @@ fn phase_rows(name: &str, figures: &PhaseFigures, goals: (&str, &str)) -> [Row; 
     };
     delay.p50 = fmt(0.5);
     delay.p99 = fmt(0.99);
-    [rounds, messages, delay]
+    delay
 }
 
 /// Every row of the playing phases.
@@ -156,6 +162,68 @@ pub fn rounds_rows(report: &RoundsReport, players: usize, think_ms: u64) -> Vec<
     let goals = ("≥ 100,000", "");
     rows.extend(phase_rows("flat out", &report.flat_out, goals));
     rows
+}
+
+/// The rows of the relay phase against ws-game and, if measured, against the bare relay:
+/// `(players, period in ms, framing)` describe the set-up.
+pub fn relay_rows(
+    ws_game: &RelayReport,
+    bare: Option<&RelayReport>,
+    (players, every_ms, framing): (usize, u64, &str),
+) -> Vec<Row> {
+    let figures = &ws_game.figures;
+    let mut note = format!(
+        "{}/{players} {framing} players connected, a choice every {every_ms} ms each",
+        ws_game.connected
+    );
+    if ws_game.failed > 0 {
+        let error = ws_game.first_error.as_deref().unwrap_or_default();
+        let _ = write!(note, "; {} failed: {error}", ws_game.failed);
+    }
+    let relayed = Row::new(
+        "relayed choice→movement/s",
+        "ws-bench",
+        thousands(figures.per_sec(figures.relayed)),
+        "",
+        note,
+    );
+    let mut rows = vec![
+        relayed,
+        cpu_row("server CPU per relayed message", ws_game, "≤ 4 µs"),
+        delay_row("relay", figures, "p99 ≤ 3 ms"),
+    ];
+    if let Some(bare) = bare {
+        let mut floor = cpu_row("bare relay CPU per relayed message", bare, "");
+        let ratio = ws_game.cpu_us_per_relayed().zip(bare.cpu_us_per_relayed());
+        if let Some((ws_game, bare)) = ratio.filter(|(_, bare)| *bare > 0.0) {
+            floor.goal = format!("ws-game {:.2}×", ws_game / bare);
+        }
+        rows.push(floor);
+        rows.push(delay_row("relay, bare relay", &bare.figures, ""));
+    }
+    rows
+}
+
+/// A server's CPU time per relayed message over the window, with what it is made of.
+fn cpu_row(what: &str, report: &RelayReport, goal: &str) -> Row {
+    let figures = &report.figures;
+    let server_cpu = figures
+        .server_cpu
+        .map_or_else(|| "?".into(), |cpu| format!("{:.2} s", cpu.as_secs_f64()));
+    Row::new(
+        what,
+        "/proc/<pid>/stat",
+        report
+            .cpu_us_per_relayed()
+            .map_or_else(|| "-".into(), |us| format!("{us:.2} µs")),
+        goal,
+        format!(
+            "server CPU {server_cpu} / {} relayed in {:.1} s; CPU {}",
+            figures.relayed,
+            figures.elapsed.as_secs_f64(),
+            cpu(figures)
+        ),
+    )
 }
 
 /// Renders the rows as an aligned text table.

@@ -33,6 +33,7 @@ pub type AccessLog = fn() -> actix_web::middleware::Logger;
 /// | `port` | `u16`; `0` picks a free port | the service's (the original server's port) |
 /// | `route_base_path` | [`check_route_base_path`](crate::config::check_route_base_path) | `/applet` |
 /// | `shutdown_timeout_secs` | seconds | the service's |
+/// | `log_format` | `text` or `json` ([`LogFormat`](crate::logging::LogFormat)) | `text` |
 /// | `json_body_limit` (HTTP services) | bytes | the service's |
 /// | `workers` (HTTP services) | threads, `0` = one per core | `0` |
 /// | `access_log` (HTTP services) | bool | `true` |
@@ -40,7 +41,7 @@ pub type AccessLog = fn() -> actix_web::middleware::Logger;
 /// The first argument names the environment prefix; the second says which shared keys:
 ///
 /// - `server: { port: P, shutdown_timeout_secs: S }` — `host`, `port`, `route_base_path`,
-///   `shutdown_timeout_secs`;
+///   `shutdown_timeout_secs`, `log_format`;
 /// - `http_server: { port: P, json_body_limit: B, shutdown_timeout_secs: S }` — those plus
 ///   `json_body_limit`, `workers` and `access_log`, and a `server_options(log)` method giving the
 ///   [`ServerOptions`](crate::http::ServerOptions) of [`http::serve`](crate::http::serve).
@@ -140,6 +141,7 @@ macro_rules! service_settings {
                         shutdown_timeout_secs: self.shutdown_timeout_secs,
                         json_body_limit: self.json_body_limit,
                         access_log: self.access_log.then_some(log),
+                        metrics: $crate::metrics::Metrics::new(),
                     }
                 }
             ],
@@ -184,6 +186,8 @@ macro_rules! service_settings {
                  (default ", stringify!($grace), ")."
             )]
             pub shutdown_timeout_secs: u64,
+            /// How log lines are written: `text` (default) or `json`, one object a line.
+            pub log_format: $crate::logging::LogFormat,
             $($shared_field)*
             $(
                 $(#[$field_meta])*
@@ -198,6 +202,7 @@ macro_rules! service_settings {
                     port: $port,
                     route_base_path: $crate::config::DEFAULT_ROUTE_BASE_PATH.into(),
                     shutdown_timeout_secs: $grace,
+                    log_format: $crate::logging::LogFormat::Text,
                     $($shared_default)*
                     $($field: $crate::service_settings!(@default $($field_default)?),)*
                 }

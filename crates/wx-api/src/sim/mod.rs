@@ -15,7 +15,7 @@
 //! | `POST /sim/tokens/expire`, `POST /sim/tokens/revoke` | the current tokens now answer `42001` / `40001` |
 //! | `POST /sim/clock/advance` `{"secs"}` | moves the simulator's clock (token, ticket and URL expiry) forward |
 //! | `GET /sim/object?path=` | `{"exists","size","downloadable","content_type"}` of a stored file |
-//! | `GET /healthz`, `GET /readyz` | the services' usual probes |
+//! | `GET /healthz`, `GET /readyz`, `GET /metrics` | the services' usual probes and metrics |
 //!
 //! Codes: `invalid…` → `40029 invalid code`, `ratelimit…` → `45011`, any other code works once
 //! (then `40163 code been used`); the openid depends on the code's user (the part before the
@@ -41,10 +41,16 @@ use std::{
     sync::Arc,
 };
 
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use anyhow::Context;
 use serde::Deserialize;
-use weapp_common::{config::Secret, health, http};
+use weapp_common::{
+    config::Secret,
+    health, http,
+    logging::LogFormat,
+    metrics::{self, Metrics},
+    request_id,
+};
 
 use self::{
     cloud::Cloud,
@@ -106,6 +112,8 @@ pub struct SimConfig {
     pub max_object_bytes: u64,
     /// Most bytes stored at once (all files, in memory); default 256 MiB.
     pub max_stored_bytes: u64,
+    /// How log lines are written: `text` (default) or `json`.
+    pub log_format: LogFormat,
 }
 
 impl Default for SimConfig {
@@ -126,6 +134,7 @@ impl Default for SimConfig {
             ticket_lifetime_secs: 900,
             max_object_bytes: 20 * 1024 * 1024,
             max_stored_bytes: 256 * 1024 * 1024,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -207,11 +216,14 @@ pub fn serve(listener: TcpListener, config: SimConfig) -> std::io::Result<Server
         storage: Storage::new(config.max_stored_bytes),
     });
     // No backend: ready as soon as it answers.
-    let readiness = health::readiness("wx-sim", (), |()| async { Ok(()) });
+    let readiness = health::no_backend("wx-sim");
+    // `/metrics` and request ids as on the services (`weapp_common::http::serve`).
+    let metrics = Metrics::new();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .configure(|cfg| health::configure(cfg, Arc::clone(&readiness)))
+            .configure(|cfg| metrics::configure(cfg, metrics.clone(), Arc::clone(&readiness)))
             .configure(routes::configure)
             .configure(tcb::configure)
             .configure(cos::configure)
@@ -219,6 +231,8 @@ pub fn serve(listener: TcpListener, config: SimConfig) -> std::io::Result<Server
             .default_service(web::to(routes::unknown_api))
             // Without query strings: they carry the app secret.
             .wrap(http::request_log())
+            .wrap(from_fn(metrics::track))
+            .wrap(from_fn(request_id::middleware))
     })
     .workers(config.workers.max(1))
     .listen(listener)?

@@ -9,6 +9,7 @@ mod helpers;
 mod keeper_redis;
 mod keeper_sim;
 mod sim;
+mod sim_operations;
 mod sim_tcb;
 mod tcb_shapes;
 mod tcb_sim;

@@ -11,6 +11,7 @@ mod helpers;
 mod idle;
 mod modern;
 mod openapi;
+mod operations;
 mod paints;
 mod store;
 mod weapp_session;

@@ -14,4 +14,5 @@ mod helpers;
 mod list;
 mod migrations;
 mod openapi;
+mod operations;
 mod rate_limit;

@@ -57,7 +57,7 @@ pub(super) fn decode(text: &str) -> Inbound {
     };
     match kind {
         '1' => Inbound::Close,
-        '2' => Inbound::Reply(PONG.to_owned()),
+        '2' => Inbound::Reply(PONG),
         '3' | '5' | '6' => Inbound::Ignore,
         '4' => socketio::decode(chars.as_str()),
         '0' => Inbound::Invalid("engine.io open packet from a client".into()),
@@ -105,12 +105,12 @@ mod tests {
 
     #[test]
     fn ping_gets_a_bare_pong() {
-        assert_eq!(decode("2"), Inbound::Reply("3".into()));
+        assert_eq!(decode("2"), Inbound::Reply("3"));
     }
 
     #[test]
     fn probe_ping_gets_a_pong_without_the_probe() {
-        assert_eq!(decode("2probe"), Inbound::Reply("3".into()));
+        assert_eq!(decode("2probe"), Inbound::Reply("3"));
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! one-parameter handlers did); JSON carries `{"type":name,"data":payload}`. Both end here, so a
 //! `hello` or a `choice` means the same thing whichever way it came.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, value::RawValue};
 
-use super::excerpt;
+use super::{excerpt, scan};
 use crate::protocol::{Choice, ClientCommand, User};
 
 /// Why an event gave no command.
@@ -18,7 +18,9 @@ pub(super) enum EventError {
     Invalid(String),
 }
 
-/// The command that event `name` with `payload` (the first argument, `None` if absent) asks for.
+/// The command that event `name` with `payload` (the first argument as JSON text, `None` if
+/// absent) asks for. Only `hello` builds its payload as a value; `choice` and `face` read their
+/// one integer straight from the text ([`scan`]).
 ///
 /// - `hello {"user":{"uid","uname","uavatar"}}` → [`ClientCommand::Hello`]. Each field may be
 ///   a string, `null` or missing (→ `""`), or a number (→ its decimal text, as `serde_json`
@@ -35,9 +37,13 @@ pub(super) enum EventError {
 ///
 /// [`EventError::Unknown`] for any other name, [`EventError::Invalid`] when the payload does not
 /// fit the name.
-pub(super) fn parse(name: &str, payload: Option<&Value>) -> Result<ClientCommand, EventError> {
+pub(super) fn parse(name: &str, payload: Option<&RawValue>) -> Result<ClientCommand, EventError> {
     match name {
-        "hello" => hello(payload).map(ClientCommand::Hello),
+        "hello" => {
+            // The text is valid JSON already (the frame was checked to get here).
+            let value = payload.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
+            hello(value.as_ref()).map(ClientCommand::Hello)
+        }
         "join" => Ok(ClientCommand::Join),
         "leave" => Ok(ClientCommand::Leave),
         "choice" => {
@@ -66,11 +72,12 @@ fn object<'a>(
 }
 
 /// `payload[key]` as an `i64`.
-fn integer(payload: Option<&Value>, key: &str) -> Result<i64, EventError> {
-    object(payload, key)?
-        .get(key)
-        .and_then(Value::as_i64)
-        .ok_or_else(|| invalid(format!("{key} needs an integer \"{key}\"")))
+fn integer(payload: Option<&RawValue>, key: &str) -> Result<i64, EventError> {
+    match payload.and_then(|raw| scan::integer_field(raw, key)) {
+        Some(Some(number)) => Ok(number),
+        Some(None) => Err(invalid(format!("{key} needs an integer \"{key}\""))),
+        None => Err(invalid(format!("{key} needs an object payload"))),
+    }
 }
 
 fn hello(payload: Option<&Value>) -> Result<User, EventError> {
@@ -113,7 +120,8 @@ mod tests {
     }
 
     fn parsed(name: &str, payload: Value) -> Result<ClientCommand, EventError> {
-        parse(name, Some(&payload))
+        let raw = serde_json::value::to_raw_value(&payload).unwrap_or_else(|e| panic!("{e}"));
+        parse(name, Some(&raw))
     }
 
     fn is_invalid(result: Result<ClientCommand, EventError>) -> bool {

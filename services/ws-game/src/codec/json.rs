@@ -5,11 +5,10 @@
 //! Its clients are modern, so unlike socket.io clients they are told about mistakes: every
 //! refused frame can be answered with [`error_frame`], an unknown type included.
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Serialize, de::IgnoredAny};
 
 use super::event::{self, EventError};
-use super::{Inbound, excerpt, into_text, write_json};
+use super::{Inbound, excerpt, into_text, scan, write_json, write_name, write_payload};
 use crate::protocol::ServerEvent;
 
 /// The reply to `{"type":"ping"}`.
@@ -50,9 +49,13 @@ pub(super) fn greeting(sid: &str, ping_interval_ms: u64, ping_timeout_ms: u64) -
     )
 }
 
-/// `{"type":"<name>","data":<payload>}`.
-pub(super) fn encode(event: &ServerEvent) -> String {
-    frame(event.name(), event.payload())
+/// `{"type":"<name>","data":<payload>}`, appended to `out`.
+pub(super) fn write(event: &ServerEvent, out: &mut Vec<u8>) {
+    out.extend_from_slice(br#"{"type":"#);
+    write_name(out, event);
+    out.extend_from_slice(br#","data":"#);
+    write_payload(out, event);
+    out.push(b'}');
 }
 
 /// `{"type":"error","data":{"message":"<reason>"}}`.
@@ -74,23 +77,24 @@ fn frame(kind: &str, data: impl Serialize) -> String {
 /// - Not JSON, not an object, no string `type`, an unknown type, or a payload that does not fit
 ///   its type → [`Inbound::Invalid`].
 pub(super) fn decode(text: &str) -> Inbound {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return Inbound::Invalid(format!("not JSON: {}", excerpt(text)));
+    let Ok((kind, data)) = scan::frame_object(text) else {
+        // Only the error path parses twice, to tell which mistake it is.
+        return match serde_json::from_str::<IgnoredAny>(text) {
+            Ok(_) => Inbound::Invalid("not a JSON object".into()),
+            Err(_) => Inbound::Invalid(format!("not JSON: {}", excerpt(text))),
+        };
     };
-    let Value::Object(object) = value else {
-        return Inbound::Invalid("not a JSON object".into());
-    };
-    let kind = match object.get("type") {
-        Some(Value::String(kind)) => kind.as_str(),
-        Some(_) => return Inbound::Invalid("\"type\" is not a string".into()),
+    let kind = match kind.map(scan::string) {
+        Some(Some(kind)) => kind,
+        Some(None) => return Inbound::Invalid("\"type\" is not a string".into()),
         None => return Inbound::Invalid("missing \"type\"".into()),
     };
     if kind == "ping" {
-        return Inbound::Reply(PONG.to_owned());
+        return Inbound::Reply(PONG);
     }
-    match event::parse(kind, object.get("data")) {
+    match event::parse(&kind, data) {
         Ok(command) => Inbound::Command(command),
-        Err(EventError::Unknown) => Inbound::Invalid(format!("unknown type {}", excerpt(kind))),
+        Err(EventError::Unknown) => Inbound::Invalid(format!("unknown type {}", excerpt(&kind))),
         Err(EventError::Invalid(reason)) => Inbound::Invalid(reason),
     }
 }
@@ -124,11 +128,11 @@ mod tests {
     fn ping_gets_pong() {
         assert_eq!(
             decode(r#"{"type":"ping"}"#),
-            Inbound::Reply(r#"{"type":"pong"}"#.into())
+            Inbound::Reply(r#"{"type":"pong"}"#)
         );
         assert_eq!(
             decode(r#"{"type":"ping","data":{"t":1}}"#),
-            Inbound::Reply(r#"{"type":"pong"}"#.into())
+            Inbound::Reply(r#"{"type":"pong"}"#)
         );
     }
 

@@ -20,12 +20,19 @@
 mod engineio;
 mod event;
 mod json;
+mod scan;
 mod socketio;
+
+use std::io::Write as _;
 
 use base64::Engine as _;
 use serde::Serialize;
 
-use crate::protocol::{ClientCommand, ServerEvent};
+use crate::{
+    game::OutboundEvent,
+    protocol::{Choice, ClientCommand, Movement, ServerEvent},
+    websocket,
+};
 
 /// Which framing a connection speaks, chosen by its path.
 ///
@@ -47,7 +54,7 @@ pub enum Inbound {
     Command(ClientCommand),
     /// Answer this frame directly with this text frame; the game is not involved (an Engine.IO
     /// ping `2`/`2probe` → `3`, a JSON `ping` → `{"type":"pong"}`).
-    Reply(String),
+    Reply(&'static str),
     /// The client asked to close the connection (Engine.IO `1`, socket.io DISCONNECT `41`).
     Close,
     /// Valid, but nothing to do: an Engine.IO pong `3`, upgrade `5` or noop `6`, a socket.io
@@ -94,9 +101,30 @@ impl Codec {
     /// `i64`. Rules and their reasons in detail: `event.rs`, `engineio.rs`, `socketio.rs`,
     /// `json.rs`.
     pub fn decode(&self, text: &str) -> Inbound {
+        if let Some(choice) = self.canonical_choice(text) {
+            return Inbound::Command(ClientCommand::Choice(choice));
+        }
         match self {
             Self::SocketIo => engineio::decode(text),
             Self::Json => json::decode(text),
+        }
+    }
+
+    /// The hand of a `choice` written exactly as clients write it — `42["choice",{"choice":2}]`
+    /// (the original client's `JSON.stringify`), `{"type":"choice","data":{"choice":2}}` — read
+    /// by comparing bytes: the message sent most, decoded without parsing. Any other spelling
+    /// takes the general path, which gives the same answer for these (`tests.rs`).
+    fn canonical_choice(&self, text: &str) -> Option<Choice> {
+        let (before, after): (&[u8], &[u8]) = match self {
+            Self::SocketIo => (br#"42["choice",{"choice":"#, b"}]"),
+            Self::Json => (br#"{"type":"choice","data":{"choice":"#, b"}}"),
+        };
+        let rest = text.as_bytes().strip_prefix(before)?;
+        match rest {
+            [digit @ b'1'..=b'3', tail @ ..] if tail == after => {
+                Choice::from_number(i64::from(digit - b'0'))
+            }
+            _ => None,
         }
     }
 
@@ -108,10 +136,29 @@ impl Codec {
     ///
     /// The payloads are [`ServerEvent::payload`], in the original key order (§2.3).
     pub fn encode(&self, event: &ServerEvent) -> String {
+        let mut out = Vec::with_capacity(128);
+        self.write(event, &mut out);
+        into_text(out)
+    }
+
+    /// [`Codec::encode`], appended to `out`.
+    pub fn write(&self, event: &ServerEvent, out: &mut Vec<u8>) {
         match self {
-            Self::SocketIo => socketio::encode(event),
-            Self::Json => json::encode(event),
+            Self::SocketIo => socketio::write(event, out),
+            Self::Json => json::write(event, out),
         }
+    }
+
+    /// The whole WebSocket text frame carrying `event` ([`Codec::encode`]'s text), made by the
+    /// first connection of this framing that sends it and shared by the others.
+    pub fn frame<'e>(&self, event: &'e OutboundEvent) -> &'e [u8] {
+        let slot = match self {
+            Self::SocketIo => 0,
+            Self::Json => 1,
+        };
+        event.frame(slot, |event| {
+            websocket::write::text_frame(|out| self.write(event, out))
+        })
     }
 
     /// The frame telling the client its frame was refused, if this framing has one.
@@ -149,6 +196,33 @@ fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
         log::error!("ws-game codec: cannot serialize an outbound value: {error}");
         out.truncate(start);
         out.extend_from_slice(b"null");
+    }
+}
+
+/// Appends `event`'s name as a JSON string. The names are fixed ASCII words with nothing to
+/// escape ([`ServerEvent::name`]), so they are copied between quotes.
+fn write_name(out: &mut Vec<u8>, event: &ServerEvent) {
+    out.push(b'"');
+    out.extend_from_slice(event.name().as_bytes());
+    out.push(b'"');
+}
+
+/// Appends `event`'s payload ([`ServerEvent::payload`]) as compact JSON. A movement — the message
+/// relayed most — is written around its escaped uid without going through serde's machinery;
+/// `tests.rs` holds it to the serde form byte for byte.
+fn write_payload(out: &mut Vec<u8>, event: &ServerEvent) {
+    let ServerEvent::Movement { uid, movement } = event else {
+        write_json(out, &event.payload());
+        return;
+    };
+    out.extend_from_slice(br#"{"uid":"#);
+    write_json(out, &uid.as_ref());
+    match movement {
+        Movement::Choice => out.extend_from_slice(br#","movement":"choice"}"#),
+        Movement::Face(face) => {
+            // Writing into a Vec cannot fail.
+            let _ = write!(out, r#","movement":"face","face":{face}}}"#);
+        }
     }
 }
 

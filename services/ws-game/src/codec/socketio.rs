@@ -6,10 +6,8 @@
 //! default namespace `/` exists, the server never acks, and binary attachments are not
 //! supported. What the original client sends is `42[name, payload]`.
 
-use serde_json::Value;
-
 use super::event::{self, EventError};
-use super::{Inbound, excerpt, into_text, write_json};
+use super::{Inbound, excerpt, scan, write_name, write_payload};
 use crate::protocol::ServerEvent;
 
 /// What a socket.io packet (an Engine.IO message's data) from a client means.
@@ -79,20 +77,18 @@ fn default_namespace(rest: &str) -> Result<&str, String> {
 /// An EVENT's `[ack id]<JSON array>`.
 fn decode_event(rest: &str) -> Inbound {
     let data = rest.trim_start_matches(|c: char| c.is_ascii_digit());
-    let Ok(arguments) = serde_json::from_str::<Vec<Value>>(data) else {
+    let Ok((name, payload)) = scan::event_array(data) else {
         return Inbound::Invalid(format!(
             "socket.io event data is not a JSON array: {}",
             excerpt(data)
         ));
     };
-    let mut arguments = arguments.into_iter();
-    let name = match arguments.next() {
-        Some(Value::String(name)) => name,
-        Some(_) => return Inbound::Invalid("socket.io event name is not a string".into()),
+    let name = match name.map(scan::string) {
+        Some(Some(name)) => name,
+        Some(None) => return Inbound::Invalid("socket.io event name is not a string".into()),
         None => return Inbound::Invalid("socket.io event without a name".into()),
     };
-    let payload = arguments.next();
-    match event::parse(&name, payload.as_ref()) {
+    match event::parse(&name, payload) {
         Ok(command) => Inbound::Command(command),
         Err(EventError::Unknown) => {
             log::debug!(
@@ -105,15 +101,13 @@ fn decode_event(rest: &str) -> Inbound {
     }
 }
 
-/// `42["<name>",<payload>]`, written straight into one buffer (§2.2: exactly this shape).
-pub(super) fn encode(event: &ServerEvent) -> String {
-    let mut frame = Vec::with_capacity(128);
-    frame.extend_from_slice(b"42[");
-    write_json(&mut frame, &event.name());
-    frame.push(b',');
-    write_json(&mut frame, &event.payload());
-    frame.push(b']');
-    into_text(frame)
+/// `42["<name>",<payload>]`, appended to `out` (§2.2: exactly this shape).
+pub(super) fn write(event: &ServerEvent, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"42[");
+    write_name(out, event);
+    out.push(b',');
+    write_payload(out, event);
+    out.push(b']');
 }
 
 #[cfg(test)]

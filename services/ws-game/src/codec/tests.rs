@@ -95,6 +95,66 @@ fn face_movement_encodes_exactly() {
 }
 
 #[test]
+fn canonical_choices_decode_as_the_general_path_does() {
+    for codec in [Codec::SocketIo, Codec::Json] {
+        for hand in 0..=4 {
+            let text = match codec {
+                Codec::SocketIo => format!(r#"42["choice",{{"choice":{hand}}}]"#),
+                Codec::Json => format!(r#"{{"type":"choice","data":{{"choice":{hand}}}}}"#),
+            };
+            let general = match codec {
+                Codec::SocketIo => engineio::decode(&text),
+                Codec::Json => json::decode(&text),
+            };
+            assert_eq!(codec.decode(&text), general, "{text}");
+            let fast = codec.canonical_choice(&text);
+            assert_eq!(fast.is_some(), (1..=3).contains(&hand), "{text}");
+        }
+        // Near misses go the general way.
+        for text in [
+            r#"42["choice",{"choice":22}]"#,
+            r#"42["choice",{"choice":2}] "#,
+        ] {
+            assert_eq!(codec.canonical_choice(text), None);
+        }
+    }
+}
+
+#[test]
+fn movements_written_by_hand_match_the_serde_payload() {
+    let uids = ["u1", "", "a\"b\\c", "换行\n\u{1}", "robot-1"];
+    let faces = [
+        Movement::Choice,
+        Movement::Face(0),
+        Movement::Face(i64::MIN),
+    ];
+    for uid in uids {
+        for movement in faces {
+            let event = ServerEvent::Movement {
+                uid: uid.into(),
+                movement,
+            };
+            let mut by_hand = Vec::new();
+            write_payload(&mut by_hand, &event);
+            let by_serde = serde_json::to_vec(&event.payload()).unwrap_or_default();
+            assert_eq!(by_hand, by_serde, "{uid:?} {movement:?}");
+        }
+    }
+}
+
+#[test]
+fn frames_carry_the_encoded_text_once_per_framing() {
+    let event = OutboundEvent::new(ServerEvent::Hi { nearby: 10 });
+    for codec in [Codec::SocketIo, Codec::Json] {
+        let text = codec.encode(event.event());
+        let frame = codec.frame(&event);
+        assert_eq!(frame[..2], [0x81, text.len() as u8]);
+        assert_eq!(&frame[2..], text.as_bytes());
+        assert!(std::ptr::eq(frame, codec.frame(&event)));
+    }
+}
+
+#[test]
 fn result_encodes_exactly() {
     let (socketio, json) = both(&ServerEvent::Result(vec![
         RoundResult {
@@ -188,13 +248,13 @@ fn original_client_frames_decode() {
             uavatar: "https://wx.qlogo.cn/mmopen/x/0".into(),
         }))
     );
-    assert_eq!(codec.decode("2probe"), Inbound::Reply("3".into()));
+    assert_eq!(codec.decode("2probe"), Inbound::Reply("3"));
 }
 
 #[test]
 fn socketio_framing_control_frames() {
     let codec = Codec::SocketIo;
-    assert_eq!(codec.decode("2"), Inbound::Reply("3".into()));
+    assert_eq!(codec.decode("2"), Inbound::Reply("3"));
     assert_eq!(codec.decode("3"), Inbound::Ignore);
     assert_eq!(codec.decode("6"), Inbound::Ignore);
     assert_eq!(codec.decode("1"), Inbound::Close);

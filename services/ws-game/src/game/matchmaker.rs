@@ -23,7 +23,8 @@ use tokio::{
 use tokio_util::task::TaskTracker;
 
 use super::{
-    room::{self, Member, RoomCommand, RoomContext, RoomId},
+    member::Member,
+    room::{self, RoomCommand, RoomContext, RoomId},
     seat::{RoomLink, Seat},
     sleep_until_some,
 };
@@ -185,9 +186,13 @@ impl Matchmaker {
     fn open_room(&mut self) -> usize {
         let id = self.next_room;
         self.next_room += 1;
-        let commands = room::spawn(id, &self.context, &self.tracker);
+        let (commands, relay) = room::spawn(id, &self.context, &self.tracker);
         self.rooms.push_front(RoomEntry {
-            link: RoomLink { id, commands },
+            link: RoomLink {
+                id,
+                commands,
+                relay,
+            },
             humans: 0,
             bots: 0,
         });

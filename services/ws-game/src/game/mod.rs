@@ -1,7 +1,7 @@
 //! The rock-paper-scissors engine (`spec/originals.md` §2.3–2.4): matchmaking, rooms, rounds,
 //! scoring and bots. It never sees a frame: the connection layer hands it decoded
 //! [`ClientCommand`](crate::protocol::ClientCommand)s through a [`Player`] and writes the
-//! [`ServerEvent`](crate::protocol::ServerEvent)s it finds in that player's [`Outbox`].
+//! [`ServerEvent`](crate::protocol::ServerEvent)s the engine hands to that player's [`Outbox`].
 //!
 //! # Tasks
 //!
@@ -10,12 +10,14 @@
 //! - **one task per room** (`room.rs`): owns its members, its round timer and its bots' choice
 //!   timers; sends `start`, `movement`, `leave` and `result`.
 //!
-//! A player's `join`/`leave` go to the matchmaker and wait for it; `choice`/`face` go straight
-//! to the player's room. Every channel between tasks is bounded except the two that carry at
-//! most one message per player (its disconnect) or per round (a void round). Outbound events
-//! are `try_send` into each recipient's bounded [`Outbox`]; a full one disconnects that reader.
-//! No lock is held across an `.await`. Every task runs on the caller's `TaskTracker` and stops
-//! on the shutdown token.
+//! A player's `join`/`leave` go to the matchmaker and wait for it. `choice`/`face` — the
+//! messages sent most — are relayed by the player's own task through its room's relay
+//! (`relay.rs`: the seats as the room task last set them), or queued for the room when the relay
+//! does not seat the player yet. Every channel between tasks is bounded except the two that carry
+//! at most one message per player (its disconnect) or per round (a void round). Outbound events
+//! go to each recipient's [`Outbox`], which never waits: a reader that cannot keep up is
+//! disconnected. No lock is held across an `.await`. Every task runs on the caller's
+//! `TaskTracker` and stops on the shutdown token.
 //!
 //! # Differences from the original, on purpose
 //!
@@ -30,8 +32,10 @@
 mod bot;
 mod config;
 mod matchmaker;
+mod member;
 mod outbox;
 mod player;
+mod relay;
 mod room;
 pub mod scoring;
 mod seat;
@@ -48,7 +52,7 @@ use tokio::{sync::mpsc, time::Instant};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 pub use config::{ConfigError, GameConfig, ORIGINAL_BOT_AVATAR};
-pub use outbox::{Outbox, OutboxReceiver};
+pub use outbox::{EventSink, FRAMINGS, OutboundEvent, Outbox, OutboxReceiver};
 pub use player::Player;
 pub use stats::Stats;
 

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use super::{
-    Outbox, Shared,
+    OutboundEvent, Outbox, Shared,
     matchmaker::MatchCommand,
-    room::{self, Member, RoomCommand},
+    member::{self, Member},
+    room::RoomCommand,
     seat::Seat,
 };
-use crate::protocol::{ClientCommand, ServerEvent, User};
+use crate::protocol::{ClientCommand, Movement, ServerEvent, User};
 
 /// A connected player. Created by [`Game::connect`](super::Game::connect); dropping it is the
 /// disconnect: the player leaves its room without the others being told (§2.4).
@@ -73,18 +74,23 @@ impl Player {
                 let seat = Arc::clone(&self.seat);
                 self.ask(|done| MatchCommand::Leave { seat, done }).await;
             }
-            ClientCommand::Choice(choice) => match self.seat.room() {
-                Some(room) => {
-                    let command = RoomCommand::Choice(self.seat.member_id(), choice);
-                    let _ = room.commands.send(command).await;
+            ClientCommand::Choice(choice) => {
+                let id = self.seat.member_id();
+                match self.seat.relay() {
+                    Some(relay) if relay.movement(id, Movement::Choice, Some(choice)) => {}
+                    Some(_) => self.to_room(RoomCommand::Choice(id, choice)).await,
+                    // Like the original, a hand chosen outside a room is kept for the next round.
+                    None => member::lock(self.seat.data()).choice = Some(choice),
                 }
-                // Like the original, a hand chosen outside a room is kept for the next round.
-                None => room::lock(self.seat.data()).choice = Some(choice),
-            },
+            }
             ClientCommand::Face(face) => {
-                if let Some(room) = self.seat.room() {
-                    let command = RoomCommand::Face(self.seat.member_id(), face);
-                    let _ = room.commands.send(command).await;
+                let id = self.seat.member_id();
+                let relayed = self
+                    .seat
+                    .relay()
+                    .map(|relay| relay.movement(id, Movement::Face(face), None));
+                if relayed == Some(false) {
+                    self.to_room(RoomCommand::Face(id, face)).await;
                 }
             }
         }
@@ -96,9 +102,21 @@ impl Player {
         }
         self.user = user;
         let nearby = self.shared.config.nearby;
-        self.outbox.deliver(&Arc::new(ServerEvent::Hi { nearby }));
+        self.outbox
+            .deliver(&OutboundEvent::new(ServerEvent::Hi { nearby }));
         if let Some(room) = self.seat.room() {
-            let command = RoomCommand::Rename(self.seat.member_id(), self.user.clone());
+            // Wait until the room uses the new name, so the next movement carries it.
+            let (done, renamed) = oneshot::channel();
+            let command = RoomCommand::Rename(self.seat.member_id(), self.user.clone(), done);
+            if room.commands.send(command).await.is_ok() {
+                let _ = renamed.await;
+            }
+        }
+    }
+
+    /// Queues `command` for the player's room (a player not yet seated by its relay).
+    async fn to_room(&self, command: RoomCommand) {
+        if let Some(room) = self.seat.room() {
             let _ = room.commands.send(command).await;
         }
     }
@@ -126,4 +144,43 @@ impl Drop for Player {
 /// The uid given to a player that did not bring one.
 fn server_uid(number: u64) -> String {
     format!("player-{number}")
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::mpsc;
+    use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+    use super::*;
+    use crate::{
+        game::{Game, GameConfig, relay::Relay, seat::RoomLink},
+        protocol::Choice,
+    };
+
+    #[tokio::test]
+    async fn a_movement_the_relay_cannot_place_is_queued_for_the_room() {
+        let game = Game::start(
+            GameConfig::default(),
+            CancellationToken::new(),
+            &TaskTracker::new(),
+        );
+        let (outbox, _events) = Outbox::new(4);
+        let mut player = game.connect(outbox);
+        // Seated by the matchmaker, but the room has not applied the `Add` (its relay is
+        // empty): the choice must wait in the room's queue, behind the `Add`.
+        let (commands, mut queued) = mpsc::channel(4);
+        let relay = Arc::new(Relay::default());
+        player.seat.set_room(RoomLink {
+            id: 7,
+            commands,
+            relay,
+        });
+        player.command(ClientCommand::Choice(Choice::Rock)).await;
+        player.command(ClientCommand::Face(2)).await;
+        let id = player.seat.member_id();
+        assert!(
+            matches!(queued.try_recv(), Ok(RoomCommand::Choice(who, Choice::Rock)) if who == id)
+        );
+        assert!(matches!(queued.try_recv(), Ok(RoomCommand::Face(who, 2)) if who == id));
+    }
 }

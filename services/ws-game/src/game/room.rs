@@ -1,24 +1,27 @@
 //! One room as a task that owns its members, its round timer and its bots' timers
 //! (`spec/originals.md` §2.3–2.4). Commands arrive over a bounded channel; events leave through
-//! each human member's [`Outbox`] with `try_send`, so a slow reader never stalls the room.
+//! each human member's [`Outbox`](super::Outbox), which never waits, so a slow reader never
+//! stalls the room. The members' own choices and faces reach the others through the room's
+//! [`Relay`], which the room keeps in step with its members.
 //!
 //! The room does not decide who sits where: the matchmaker sends every `Add`, `Leave` and
 //! `Remove`, and applies the same membership rules to its own seat counts. The task ends when
 //! the matchmaker drops the room (its channel closes) or on shutdown.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::{pin::pin, sync::Arc};
 
 use rand::rngs::StdRng;
 use tokio::{
-    sync::mpsc,
+    sync::{mpsc, oneshot},
     time::{Duration, Instant},
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{
-    GameConfig, Outbox, bot,
+    GameConfig, OutboundEvent, bot,
+    member::{Member, MemberId, Role, lock},
+    relay::{Relay, RelaySeat},
     scoring::{GameData, score_round},
-    sleep_until_some,
     stats::Counters,
 };
 use crate::protocol::{Choice, Movement, RoomUser, RoundResult, ServerEvent, User};
@@ -30,68 +33,6 @@ pub(crate) type RoomId = u64;
 /// `room_capacity` players (each waiting for its own send) and the matchmaker.
 const ROOM_QUEUE: usize = 32;
 
-/// Who a member is: players and bots are numbered apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MemberId {
-    /// A connected player, by connection number.
-    Player(u64),
-    /// Bot `robot-{n}`.
-    Bot(u64),
-}
-
-/// A player's game data, shared by its connection and the room it sits in (the original kept
-/// it on the client object, so it follows the player from room to room). Locked only for short
-/// synchronous sections, never across an `.await`.
-pub(crate) type SharedData = Arc<Mutex<GameData>>;
-
-/// Locks game data; a poisoned lock still holds plain numbers, so it is used as is.
-pub(crate) fn lock(data: &SharedData) -> MutexGuard<'_, GameData> {
-    data.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A seat taken in a room.
-#[derive(Debug)]
-pub(crate) struct Member {
-    id: MemberId,
-    user: User,
-    data: SharedData,
-    role: Role,
-}
-
-#[derive(Debug)]
-enum Role {
-    /// A connection: gets events.
-    Human(Outbox),
-    /// A bot: gets nothing, chooses at `next_choice` while a round runs.
-    Bot { next_choice: Option<Instant> },
-}
-
-impl Member {
-    /// Player `id` as `user`, reached through `outbox`.
-    pub(crate) fn human(id: u64, user: User, outbox: Outbox, data: SharedData) -> Self {
-        Self {
-            id: MemberId::Player(id),
-            user,
-            data,
-            role: Role::Human(outbox),
-        }
-    }
-
-    /// Bot `robot-{n}` with a fresh game data.
-    pub(crate) fn bot(n: u64, avatar: &str) -> Self {
-        Self {
-            id: MemberId::Bot(n),
-            user: bot::bot_user(n, avatar),
-            data: SharedData::default(),
-            role: Role::Bot { next_choice: None },
-        }
-    }
-
-    fn is_bot(&self) -> bool {
-        matches!(self.role, Role::Bot { .. })
-    }
-}
-
 /// What a room is asked to do.
 #[derive(Debug)]
 pub(crate) enum RoomCommand {
@@ -101,12 +42,14 @@ pub(crate) enum RoomCommand {
     Leave(MemberId),
     /// The member goes without a word (re-join elsewhere, disconnect).
     Remove(MemberId),
-    /// The member's hand; the others see that it moved, not what.
+    /// The member's hand; the others see that it moved, not what (sent here only when the
+    /// [`Relay`] does not seat the member yet).
     Choice(MemberId, Choice),
-    /// The member's face, relayed to the others.
+    /// The member's face, relayed to the others (likewise).
     Face(MemberId, i64),
-    /// The member said `hello` again while seated.
-    Rename(MemberId, User),
+    /// The member said `hello` again while seated; `done` is answered once the room and its
+    /// relay use the new name.
+    Rename(MemberId, User, oneshot::Sender<()>),
 }
 
 /// What every room shares: rules, counters, where void rounds are reported, shutdown.
@@ -120,15 +63,17 @@ pub(crate) struct RoomContext {
     pub(crate) shutdown: CancellationToken,
 }
 
-/// Starts room `id` on `tracker`; returns its command queue.
+/// Starts room `id` on `tracker`; returns its command queue and its relay.
 pub(crate) fn spawn(
     id: RoomId,
     context: &RoomContext,
     tracker: &TaskTracker,
-) -> mpsc::Sender<RoomCommand> {
+) -> (mpsc::Sender<RoomCommand>, Arc<Relay>) {
     let (commands, inbox) = mpsc::channel(ROOM_QUEUE);
+    let relay = Arc::new(Relay::default());
     let room = Room {
         id,
+        relay: Arc::clone(&relay),
         config: Arc::clone(&context.config),
         counters: Arc::clone(&context.counters),
         void_rounds: context.void_rounds.clone(),
@@ -137,11 +82,13 @@ pub(crate) fn spawn(
         rng: bot::room_rng(context.config.rng_seed, id),
     };
     tracker.spawn(room.run(inbox, context.shutdown.clone()));
-    commands
+    (commands, relay)
 }
 
 struct Room {
     id: RoomId,
+    /// Who sits here, for the members' own tasks (kept in step with `members`).
+    relay: Arc<Relay>,
     config: Arc<GameConfig>,
     counters: Arc<Counters>,
     void_rounds: mpsc::UnboundedSender<RoomId>,
@@ -154,29 +101,71 @@ struct Room {
 impl Room {
     async fn run(mut self, mut inbox: mpsc::Receiver<RoomCommand>, shutdown: CancellationToken) {
         log::debug!("room{} opened", self.id);
+        // Made once and re-armed only when the next deadline changes: a command costs no
+        // timer registration and no shutdown-waiter registration.
+        let mut stopped = pin!(shutdown.cancelled());
+        let mut timer = pin!(tokio::time::sleep_until(Instant::now()));
+        let mut armed = None;
         loop {
-            let round_ends = self.round_ends;
-            let bot_due = self.next_bot_choice();
-            // Timers first: a flood of commands must not hold back the end of a round.
+            let due = self
+                .round_ends
+                .into_iter()
+                .chain(self.next_bot_choice())
+                .min();
+            if due != armed {
+                if let Some(at) = due {
+                    timer.as_mut().reset(at);
+                }
+                armed = due;
+            }
+            // Commands first, the rare branches after them, so a turn that finds a command
+            // polls nothing else; the timers are compared with the clock before each command,
+            // so a flood of commands cannot hold back the end of a round.
             tokio::select! {
                 biased;
-                () = shutdown.cancelled() => break,
-                () = sleep_until_some(round_ends) => self.finish_round(),
-                () = sleep_until_some(bot_due) => self.bots_choose(),
-                command = inbox.recv() => match command {
-                    Some(command) => self.handle(command),
-                    None => break,
-                },
+                command = inbox.recv() => {
+                    let Some(command) = command else { break };
+                    if armed.is_some_and(|at| at <= Instant::now()) {
+                        armed = None;
+                        self.timers_fired();
+                    }
+                    self.handle(command);
+                }
+                () = &mut timer, if armed.is_some() => {
+                    armed = None;
+                    self.timers_fired();
+                }
+                () = &mut stopped => break,
             }
         }
         log::debug!("room{} closed", self.id);
     }
 
+    /// The round's end, then the bots whose time has come.
+    fn timers_fired(&mut self) {
+        let now = Instant::now();
+        if self.round_ends.is_some_and(|ends| ends <= now) {
+            self.finish_round();
+        }
+        if self.next_bot_choice().is_some_and(|due| due <= now) {
+            self.bots_choose();
+        }
+    }
+
     fn handle(&mut self, command: RoomCommand) {
         match command {
-            RoomCommand::Add(member) => self.add(member),
-            RoomCommand::Leave(id) => self.leave(id),
-            RoomCommand::Remove(id) => self.members.retain(|member| member.id != id),
+            RoomCommand::Add(member) => {
+                self.add(member);
+                self.sync_relay();
+            }
+            RoomCommand::Leave(id) => {
+                self.leave(id);
+                self.sync_relay();
+            }
+            RoomCommand::Remove(id) => {
+                self.members.retain(|member| member.id != id);
+                self.sync_relay();
+            }
             RoomCommand::Choice(id, choice) => {
                 if let Some(index) = self.index_of(id) {
                     lock(&self.members[index].data).choice = Some(choice);
@@ -188,12 +177,29 @@ impl Room {
                     self.relay_movement(index, Movement::Face(face));
                 }
             }
-            RoomCommand::Rename(id, user) => {
+            RoomCommand::Rename(id, user, done) => {
                 if let Some(index) = self.index_of(id) {
-                    self.members[index].user = user;
+                    self.members[index].rename(user);
+                    self.sync_relay();
                 }
+                let _ = done.send(());
             }
         }
+    }
+
+    /// Hands the relay the seats as they are now.
+    fn sync_relay(&self) {
+        let seats = self.members.iter().map(|member| RelaySeat {
+            id: member.id,
+            uid: Arc::clone(&member.uid),
+            chose: Arc::clone(&member.chose),
+            data: Arc::clone(&member.data),
+            outbox: match &member.role {
+                Role::Human(outbox) => Some(outbox.clone()),
+                Role::Bot { .. } => None,
+            },
+        });
+        self.relay.set(seats.collect());
     }
 
     fn add(&mut self, member: Member) {
@@ -336,19 +342,28 @@ impl Room {
     }
 
     fn relay_movement(&self, index: usize, movement: Movement) {
-        let uid = self.members[index].user.uid.clone();
-        self.send(ServerEvent::Movement { uid, movement }, Some(index));
+        let member = &self.members[index];
+        if movement == Movement::Choice {
+            self.deliver(&member.chose, Some(index));
+        } else {
+            let uid = Arc::clone(&member.uid);
+            self.send(ServerEvent::Movement { uid, movement }, Some(index));
+        }
     }
 
     /// Sends `event` to every human member but the one at `except`.
     fn send(&self, event: ServerEvent, except: Option<usize>) {
-        let event = Arc::new(event);
+        self.deliver(&OutboundEvent::new(event), except);
+    }
+
+    /// Delivers `event` to every human member but the one at `except`.
+    fn deliver(&self, event: &Arc<OutboundEvent>, except: Option<usize>) {
         for (index, member) in self.members.iter().enumerate() {
             if Some(index) == except {
                 continue;
             }
             if let Role::Human(outbox) = &member.role {
-                outbox.deliver(&event);
+                outbox.deliver(event);
             }
         }
     }

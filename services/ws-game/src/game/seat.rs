@@ -11,13 +11,18 @@ use std::sync::{
 
 use tokio::sync::mpsc;
 
-use super::room::{MemberId, RoomCommand, RoomId, SharedData};
+use super::{
+    member::{MemberId, SharedData},
+    relay::Relay,
+    room::{RoomCommand, RoomId},
+};
 
-/// The way into one room.
+/// The way into one room: its queue, and its relay for choices and faces.
 #[derive(Debug, Clone)]
 pub(crate) struct RoomLink {
     pub(crate) id: RoomId,
     pub(crate) commands: mpsc::Sender<RoomCommand>,
+    pub(crate) relay: Arc<Relay>,
 }
 
 /// One player's seat.
@@ -53,6 +58,11 @@ impl Seat {
     /// The room the player sits in.
     pub(crate) fn room(&self) -> Option<RoomLink> {
         self.slot().clone()
+    }
+
+    /// The relay of the room the player sits in (cheaper than [`Seat::room`]).
+    pub(crate) fn relay(&self) -> Option<Arc<Relay>> {
+        self.slot().as_ref().map(|link| Arc::clone(&link.relay))
     }
 
     /// Seats the player (matchmaker only).

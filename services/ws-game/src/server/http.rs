@@ -8,11 +8,13 @@
 //! | socket.io path with `EIO` ≠ 3 / `transport` ≠ `websocket` / no upgrade | 400, engine.io's JSON error |
 //! | `GET {base}/websocket/stats` | `{"connections","players","rooms","rounds"}` |
 //! | `GET /healthz`, `GET /readyz` | the envelope; readyz is 503 while shutting down |
+//! | `GET /metrics` | Prometheus text ([`super::metrics`]) |
 //! | too many sockets | 503 |
 //! | anything else | 200 `it works` (text/plain) |
 
 use std::{net::SocketAddr, sync::Arc, sync::atomic::Ordering};
 
+use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{
@@ -21,7 +23,7 @@ use hyper::{
     header::{self, HeaderMap, HeaderValue},
 };
 use serde::Serialize;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use sha1::{Digest, Sha1};
 
 use super::{ServerContext, connection};
 use crate::codec::Codec;
@@ -129,6 +131,11 @@ pub fn handle(
             StatusCode::OK,
             &weapp_common::envelope::Envelope::ok("ok", weapp_common::envelope::Empty {}),
         ),
+        "/metrics" => reply(
+            StatusCode::OK,
+            weapp_common::metrics::CONTENT_TYPE,
+            context.metrics.render(&context.connections),
+        ),
         _ => reply(StatusCode::OK, "text/html; charset=utf-8", "it works"),
     }
 }
@@ -141,6 +148,14 @@ fn header_has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) 
                 .any(|part| part.trim().eq_ignore_ascii_case(token))
         })
     })
+}
+
+/// `Sec-WebSocket-Accept` for a client's `Sec-WebSocket-Key` (RFC 6455 §4.2.2 item 5.4): the
+/// base64 SHA-1 of the key followed by the protocol's GUID.
+fn accept_key(key: &[u8]) -> String {
+    const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    let digest = Sha1::new().chain_update(key).chain_update(GUID).finalize();
+    base64::engine::general_purpose::STANDARD.encode(digest)
 }
 
 /// Switch to WebSocket if this is a valid upgrade request (RFC 6455 §4.2.1); `None` if not.
@@ -161,7 +176,7 @@ fn upgrade(
     if !is_upgrade {
         return None;
     }
-    let accept = derive_accept_key(key.as_bytes());
+    let accept = accept_key(key.as_bytes());
     let Ok(permit) = Arc::clone(&context.permits).try_acquire_owned() else {
         log::warn!("refusing {peer}: connection limit reached");
         return Some(reply(
@@ -188,4 +203,16 @@ fn upgrade(
         response_headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     }
     Some(response)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn accept_key_is_the_rfc_example() {
+        // RFC 6455 §1.3.
+        assert_eq!(
+            super::accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
 }

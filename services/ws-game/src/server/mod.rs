@@ -8,6 +8,8 @@
 
 pub mod connection;
 pub mod http;
+pub mod metrics;
+pub mod notice;
 
 use std::{
     net::SocketAddr,
@@ -18,7 +20,6 @@ use std::{
 use hyper::{server::conn::http1, service::service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{net::TcpListener, sync::Semaphore};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{game::Game, settings::Settings};
@@ -35,10 +36,12 @@ pub struct ServerContext {
     pub permits: Arc<Semaphore>,
     /// Ends every task.
     pub shutdown: CancellationToken,
+    /// The same as `shutdown`, for the connections' loops (cheaper to poll).
+    pub notice: notice::ShutdownNotice,
     /// Owns every task.
     pub tracker: TaskTracker,
-    /// tungstenite limits for each socket.
-    pub websocket: WebSocketConfig,
+    /// `GET /metrics`, and the counters the connections increment.
+    pub metrics: metrics::GameMetrics,
 }
 
 impl ServerContext {
@@ -49,22 +52,22 @@ impl ServerContext {
         shutdown: CancellationToken,
         tracker: TaskTracker,
     ) -> Self {
-        let limits = &settings.limits;
-        let websocket = WebSocketConfig::default()
-            .read_buffer_size(limits.read_buffer_bytes)
-            .write_buffer_size(0)
-            .max_write_buffer_size(limits.max_frame_bytes.max(64 * 1024) * 4)
-            .max_message_size(Some(limits.max_frame_bytes))
-            .max_frame_size(Some(limits.max_frame_bytes));
         Self {
-            permits: Arc::new(Semaphore::new(limits.max_connections)),
+            metrics: metrics::GameMetrics::new(&game),
+            permits: Arc::new(Semaphore::new(settings.limits.max_connections)),
             settings,
             game,
             connections: AtomicUsize::new(0),
             shutdown,
+            notice: notice::ShutdownNotice::default(),
             tracker,
-            websocket,
         }
+    }
+
+    /// Shut everything down: the token ends every task, the notice every connection's loop.
+    pub fn shut_down(&self) {
+        self.shutdown.cancel();
+        self.notice.raise();
     }
 }
 

@@ -65,6 +65,28 @@ impl TestServer {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// Waits until the server counts `players` players (`GET …/stats`, asked again as soon as
+    /// it answers): the game has seen connections come or go. Fails after [`FRAME_WAIT`].
+    pub async fn wait_for_players(&self, players: u64) {
+        let url = self.http_url("/applet/websocket/stats");
+        let counted = async {
+            loop {
+                let stats: serde_json::Value = reqwest::get(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{url}: {e}"))
+                    .json()
+                    .await
+                    .unwrap_or_else(|e| panic!("{url}: {e}"));
+                if stats["players"] == players {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(FRAME_WAIT, counted)
+            .await
+            .unwrap_or_else(|_| panic!("the server did not count {players} players"));
+    }
+
     /// Open a WebSocket at `path` (with query) and return the client side.
     pub async fn connect(&self, path: &str) -> Client {
         self.try_connect(path)

@@ -2,9 +2,11 @@
 //! `spec/originals.md` §2 gives them, written and read with a plain WebSocket client (not the
 //! project's codec).
 
+mod close_codes;
 mod helpers;
 mod http;
 mod json;
 mod limits;
+mod metrics;
 mod schema;
 mod socketio;

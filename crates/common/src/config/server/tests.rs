@@ -6,7 +6,10 @@ use std::net::IpAddr;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use crate::config::{ConfigError, Secret};
+use crate::{
+    config::{ConfigError, Secret},
+    logging::LogFormat,
+};
 
 crate::service_settings! {
     env: "SRVTEST",
@@ -76,7 +79,36 @@ fn defaults_are_the_shared_ones_and_the_services() -> Result<(), ConfigError> {
     assert_eq!(socket.route_base_path, "/applet");
     assert_eq!(socket.shutdown_timeout_secs, 5);
     assert_eq!(socket.ping_ms, 25_000);
+    assert_eq!(
+        (http.log_format, socket.log_format),
+        (LogFormat::Text, LogFormat::Text)
+    );
     Ok(())
+}
+
+#[test]
+fn log_format_is_a_shared_key() -> Result<(), ConfigError> {
+    let http = HttpSettings::load_from(&[("SRVTEST_LOG_FORMAT", "json")])?;
+    let socket = SocketSettings::load_from(&[("SRVTEST_LOG_FORMAT", "json")])?;
+    assert_eq!(
+        (http.log_format, socket.log_format),
+        (LogFormat::Json, LogFormat::Json)
+    );
+    Ok(())
+}
+
+#[test]
+fn an_http_key_on_a_websocket_service_is_unknown() {
+    let error = SocketSettings::load_from(&[("SRVTEST_WORKERS", "2"), ("SRVTEST_PORT", "1")])
+        .err()
+        .map(|error| error.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "invalid configuration: unknown key: `workers` (set by environment variable \
+             SRVTEST_WORKERS)"
+        )
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod lifecycle;
 mod matchmaking;
 mod rounds;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
@@ -122,7 +122,7 @@ impl Client {
             .await
             .expect("an event before the patience runs out")
             .expect("the outbox is open");
-        Arc::unwrap_or_clone(event)
+        event.event().clone()
     }
 
     /// The next event and how long after `since` it arrived.

@@ -12,7 +12,7 @@ use crate::{
 
 fn moved(uid: &str, movement: Movement) -> ServerEvent {
     ServerEvent::Movement {
-        uid: uid.to_owned(),
+        uid: uid.into(),
         movement,
     }
 }
@@ -38,6 +38,16 @@ async fn a_choice_reaches_the_others_as_a_movement_without_the_hand() {
     // Neither hears its own movement: the next event of each is the result.
     assert!(matches!(a.next().await, ServerEvent::Result(_)));
     assert!(matches!(b.next().await, ServerEvent::Result(_)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hello_while_seated_renames_the_next_movement() {
+    let harness = Harness::new();
+    let (mut a, mut b) = pair(&harness).await;
+    a.send(ClientCommand::Hello(super::user("a2"))).await;
+    assert_eq!(a.next().await, ServerEvent::Hi { nearby: 10 });
+    a.send(ClientCommand::Choice(Choice::Paper)).await;
+    assert_eq!(b.next().await, moved("a2", Movement::Choice));
 }
 
 #[tokio::test(start_paused = true)]
@@ -103,7 +113,7 @@ async fn bot_choices_arrive_in_their_windows_until_the_result() {
     loop {
         match a.next_at(started).await {
             (ServerEvent::Movement { uid, movement }, at) => {
-                assert_eq!((uid.as_str(), movement), ("robot-1", Movement::Choice));
+                assert_eq!((&*uid, movement), ("robot-1", Movement::Choice));
                 moments.push(at);
             }
             (ServerEvent::Result(result), at) => {
