@@ -36,6 +36,10 @@ SEAWEEDFS_VERSION=4.48
 S3_PORT=8333
 S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 S3_BUCKET=album
+# The album's photos: a private bucket (COS's default) — the admin key only, no anonymous
+# reads; the album hands out presigned GET URLs (ALBUM_STORAGE__PUBLIC_READ=false). The
+# public-read bucket above keeps the original's plain URLs for wecos and the tests.
+S3_PRIVATE_BUCKET=album-private
 S3_REGION=us-east-1
 # Every TCP port weed mini 4.48 opens with the flags of start_seaweedfs: master 9333, volume
 # 9340, filer 8888, S3 8333, admin server 23646 (it runs even with -admin.ui=false), and each
@@ -396,19 +400,27 @@ extra_settings() {
     done
 }
 
-# album_settings — album's storage: the local SeaweedFS bucket (needs load_s3_credentials).
+# album_settings — album's storage: the local SeaweedFS private bucket, signed image URLs
+# (needs load_s3_credentials); the session service's logins (optional: the original client
+# stays anonymous) through the same Redis and WeChat simulator; the index in Redis.
 album_settings() {
     SERVICE_ENV+=(
         "ALBUM_STORAGE__BACKEND=s3"
         "ALBUM_STORAGE__ENDPOINT=$S3_ENDPOINT"
         "ALBUM_STORAGE__PATH_STYLE=true"
-        "ALBUM_COS__BUCKET=$S3_BUCKET"
+        "ALBUM_STORAGE__PUBLIC_READ=false"
+        "ALBUM_COS__BUCKET=$S3_PRIVATE_BUCKET"
         "ALBUM_COS__APP_ID="
         "ALBUM_COS__REGION=$S3_REGION"
         "ALBUM_COS__SECRET_ID=$WEAPP_S3_ACCESS_KEY"
         "ALBUM_COS__SECRET_KEY=$WEAPP_S3_SECRET_KEY"
         "ALBUM_COS__FOLDER=/"
-        "ALBUM_COS__DOMAIN=$S3_ENDPOINT/$S3_BUCKET/"
+        "ALBUM_AUTH__MODE=optional"
+        "ALBUM_INDEX__STORE=redis"
+        "ALBUM_REDIS__URL=$REDIS_URL/0"
+        "ALBUM_WX__BASE_URL=$WX_SIM_URL"
+        "ALBUM_WX__APP_ID=$WX_SIM_APP_ID"
+        "ALBUM_WX__APP_SECRET=$WX_SIM_APP_SECRET"
     )
 }
 
@@ -450,6 +462,7 @@ test_environment() {
     TEST_ENV=(
         "WEAPP_TEST_S3_ENDPOINT=$S3_ENDPOINT"
         "WEAPP_TEST_S3_BUCKET=$S3_BUCKET"
+        "WEAPP_TEST_S3_PRIVATE_BUCKET=$S3_PRIVATE_BUCKET"
         "WEAPP_TEST_S3_ACCESS_KEY=$WEAPP_S3_ACCESS_KEY"
         "WEAPP_TEST_S3_SECRET_KEY=$WEAPP_S3_SECRET_KEY"
         "WEAPP_TEST_S3_REGION=$S3_REGION"
@@ -645,14 +658,16 @@ wait_until() {
 # http_ok URL [CURL_ARG...] — URL answers 2xx.
 http_ok() { curl -fsS -o /dev/null --max-time 3 "$@"; }
 
-# s3_ready — the bucket exists, the admin credentials are accepted and anonymous reads work
-# (a public-read bucket answers a missing key with 404 NoSuchKey, not 403).
+# s3_ready — both buckets exist, the admin credentials are accepted and anonymous reads work
+# on the public one (a public-read bucket answers a missing key with 404 NoSuchKey, not 403).
 s3_ready() {
     local body
     curl -fsS -o /dev/null --max-time 3 -I --aws-sigv4 "aws:amz:$S3_REGION:s3" \
         --user "$WEAPP_S3_ACCESS_KEY:$WEAPP_S3_SECRET_KEY" "$S3_ENDPOINT/$S3_BUCKET" || return 1
     body=$(curl -sS --max-time 3 "$S3_ENDPOINT/$S3_BUCKET/.weapp-readiness-probe") || return 1
-    [[ $body == *"<Code>NoSuchKey</Code>"* ]]
+    [[ $body == *"<Code>NoSuchKey</Code>"* ]] || return 1
+    curl -fsS -o /dev/null --max-time 3 -I --aws-sigv4 "aws:amz:$S3_REGION:s3" \
+        --user "$WEAPP_S3_ACCESS_KEY:$WEAPP_S3_SECRET_KEY" "$S3_ENDPOINT/$S3_PRIVATE_BUCKET"
 }
 
 # redis_ping — Redis answers PING with PONG (no password: the stack's Redis has none).

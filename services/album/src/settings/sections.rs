@@ -86,6 +86,10 @@ pub struct StorageSettings {
     pub data_dir: PathBuf,
     /// S3 endpoint URL (`http://127.0.0.1:8333`); empty for COS = `https://cos.{region}.myqcloud.com`.
     pub endpoint: String,
+    /// The endpoint as clients reach it, when it differs from `endpoint` (a container network:
+    /// the album talks to `http://seaweedfs:8333`, browsers to `http://127.0.0.1:8333`). Image
+    /// URLs, presigned URLs and form targets use it; empty = `endpoint`.
+    pub public_endpoint: String,
     /// Path-style requests (`{endpoint}/{bucket}/{key}`) instead of virtual-hosted style.
     pub path_style: bool,
     /// Serve `GET {base}/album/files/{key}` from the store. Defaults to on for `local` and
@@ -107,6 +111,7 @@ impl Default for StorageSettings {
             backend: Backend::Local,
             data_dir: PathBuf::from("./data/album"),
             endpoint: String::new(),
+            public_endpoint: String::new(),
             path_style: false,
             serve_files: None,
             request_timeout_secs: 30,

@@ -59,6 +59,18 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
         settings.storage.path_style,
     )
     .context("storage.endpoint")?;
+    // Where clients reach the same bucket: presigned URLs sign its host.
+    let public = if settings.storage.public_endpoint.is_empty() {
+        bucket.clone()
+    } else {
+        S3Bucket::new(
+            Some(&settings.storage.public_endpoint),
+            &bucket_name(&settings.cos),
+            v5_region(&settings.cos.region),
+            settings.storage.path_style,
+        )
+        .context("storage.public_endpoint")?
+    };
     let s3 = bucket
         .client(ClientSettings {
             access_key_id: &settings.cos.secret_id,
@@ -74,7 +86,7 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
             settings.cos.secret_id.clone(),
             settings.cos.secret_key.clone(),
         );
-        let endpoint = Endpoint::parse(&bucket.virtual_hosted_url())
+        let endpoint = Endpoint::parse(&public.virtual_hosted_url())
             .context("COS endpoint for direct uploads")?;
         StoreSigner::Cos {
             credentials,
@@ -84,7 +96,7 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
     } else {
         StoreSigner::S3 {
             post: S3Post {
-                url: bucket.base_url(),
+                url: public.base_url(),
                 bucket: bucket.bucket().to_owned(),
                 region: v5_region(&settings.cos.region).to_owned(),
                 access_key_id: settings.cos.secret_id.clone(),
@@ -94,7 +106,7 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
     };
     Ok(Built {
         store: s3,
-        public_prefix: Some(format!("{}/", bucket.base_url())),
+        public_prefix: Some(format!("{}/", public.base_url())),
         attributes: true,
         signer: Signer::new(store_signer, mac),
     })
