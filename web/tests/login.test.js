@@ -2,7 +2,7 @@
 // lands in sessionStorage, the session service knows it (GET /applet/session/user), the
 // same test user gets the same openid on every login, and logout revokes the skey.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, TLS_BASE_URL, launch, login, phone, screenshot, storedSession } from './lib/browser.js';
 import { api } from './lib/stack.js';

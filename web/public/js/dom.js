@@ -54,3 +54,4 @@ export function avatarImg(src, alt, fallback = 'img/avatars/guest.svg', extra = 
     }, { once: true });
     return img;
 }
+

@@ -3,6 +3,7 @@
 // full-screen preview with delete. Errors appear in the page in the service's words.
 
 import { h, alertBox, statusBox, say, messageOf } from '../dom.js';
+import { infiniteScroll, pageLoader } from '../paging.js';
 import { call } from '../api.js';
 import { currentSession } from '../session.js';
 import { filepathOf, listPath } from '../album/paths.js';
@@ -13,7 +14,6 @@ export function mount(root) {
     const session = currentSession();
     const photos = [];
     let done = false;
-    let loading = null;
     let mine = false;
     let closePreview = null;
 
@@ -49,29 +49,14 @@ export function mount(root) {
     }
 
     /** Fetches the next page; answers true when photos were added. */
-    function loadMore() {
-        if (done) return Promise.resolve(false);
-        if (loading) return loading;
-        loading = (async () => {
-            more.disabled = true;
-            try {
-                const answer = await call(listPath({ after: photos.at(-1) ?? null, mine }));
-                const fresh = (answer.data ?? []).filter((url) => !photos.includes(url));
-                if ((answer.data ?? []).length === 0) done = true;
-                photos.push(...fresh);
-                say(problem, '');
-                return fresh.length > 0;
-            } catch (error) {
-                say(problem, messageOf(error));
-                throw error;
-            } finally {
-                loading = null;
-                more.disabled = false;
-                render();
-            }
-        })();
-        return loading;
-    }
+    const loadPage = pageLoader(async () => {
+        const page = (await call(listPath({ after: photos.at(-1) ?? null, mine }))).data ?? [];
+        if (page.length === 0) done = true;
+        const fresh = page.filter((url) => !photos.includes(url));
+        photos.push(...fresh);
+        return fresh.length > 0;
+    }, { more, problem, settled: render });
+    const loadMore = () => (done ? Promise.resolve(false) : loadPage());
 
     function reload() {
         photos.length = 0;
@@ -152,16 +137,11 @@ export function mount(root) {
     );
 
     // Infinite scroll: the next page loads when the end of the grid comes into view.
-    const observer = new IntersectionObserver((entries) => {
-        if (entries.some((entry) => entry.isIntersecting) && !done && photos.length > 0) {
-            loadMore().catch(() => {});
-        }
-    }, { rootMargin: '200px' });
-    observer.observe(sentinel);
+    const stopScrolling = infiniteScroll(sentinel, loadMore);
     reload();
 
     return () => {
-        observer.disconnect();
+        stopScrolling();
         closePreview?.();
     };
 }

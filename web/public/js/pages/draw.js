@@ -13,15 +13,18 @@ const HEIGHT = 480;
 const THUMB_SCALE = 1 / 3;
 /** Points closer than this (in drawing px) to the previous one add nothing visible. */
 const MIN_STEP = 1.5;
+/** Canvas pixels per CSS pixel, so that strokes stay sharp on a phone's screen. */
+const DPR = Math.min(Math.max(window.devicePixelRatio || 1, 1), 3);
 
 function paintCanvas(width, height, label) {
-    return h('canvas', { width, height, role: 'img', 'aria-label': label });
+    return h('canvas', { width: Math.round(width * DPR), height: Math.round(height * DPR), role: 'img', 'aria-label': label });
 }
 
+/** Draws `actions` (drawing coordinates) at `scale` CSS px per drawing px; answers the strokes. */
 function redraw(canvas, actions, scale = 1) {
     const ctx = canvas.getContext('2d');
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    return replay(ctx, actions, scale);
+    return replay(ctx, actions, scale * DPR);
 }
 
 export function mount(root) {
@@ -39,7 +42,7 @@ export function mount(root) {
 
     const problem = alertBox();
     const status = statusBox();
-    const canvas = h('canvas', { class: 'board', width: WIDTH, height: HEIGHT, tabindex: '0',
+    const canvas = h('canvas', { class: 'board', width: WIDTH * DPR, height: HEIGHT * DPR, tabindex: '0',
         'aria-label': '画布：按住拖动来画 Canvas: press and drag to draw' });
     const save = h('button', { type: 'button', class: 'primary', disabled: true }, '保存 Save');
     const fresh = h('button', { type: 'button' }, '新画 New drawing');
@@ -96,7 +99,7 @@ export function mount(root) {
 
     function thumbnail(paint) {
         const parsed = parseActions(paint.actions);
-        const picture = paintCanvas(Math.round(WIDTH * THUMB_SCALE), Math.round(HEIGHT * THUMB_SCALE), `画 Drawing ${paint.id}`);
+        const picture = paintCanvas(WIDTH * THUMB_SCALE, HEIGHT * THUMB_SCALE, `画 Drawing ${paint.id}`);
         picture.dataset.strokes = String(redraw(picture, parsed, THUMB_SCALE));
         const open = h('button', { type: 'button', class: 'thumb', 'aria-label': `打开 Open ${paint.id}` }, picture);
         open.addEventListener('click', () => {

@@ -1,7 +1,8 @@
 // 新片预告 Trailers (spec/originals.md §4): infinite scroll over list?pageNo=n until
 // pageNo == totalPage, as the original; each card opens the detail page.
 
-import { h, alertBox, say, messageOf } from '../dom.js';
+import { h, alertBox } from '../dom.js';
+import { infiniteScroll, pageLoader } from '../paging.js';
 import { page } from '../video/catalogue.js';
 
 function card(row) {
@@ -16,47 +17,33 @@ function card(row) {
 export function mount(root) {
     let pageNo = 0;
     let totalPage = Infinity;
-    let loading = false;
-    let visible = false;
     const problem = alertBox();
     const list = h('ul', { class: 'trailers', 'aria-label': '预告片 Trailers' });
     const more = h('button', { type: 'button', class: 'more' }, '加载更多 Load more');
     const end = h('p', { class: 'muted end', hidden: true }, '没有更多了 That is all');
     const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
 
-    async function next() {
-        if (loading || pageNo >= totalPage) return;
-        loading = true;
-        more.disabled = true;
-        try {
-            const answer = await page(pageNo + 1);
-            pageNo += 1;
-            totalPage = answer.totalPage;
-            const seen = new Set([...list.children].map((item) => item.dataset.id));
-            list.append(...answer.list.filter((row) => !seen.has(String(row.id))).map(card));
-            say(problem, '');
-        } catch (error) {
-            say(problem, messageOf(error));
-        } finally {
-            loading = false;
-            more.disabled = false;
+    /** Loads the next page; answers whether pages remain. */
+    const next = pageLoader(async () => {
+        if (pageNo >= totalPage) return false;
+        const answer = await page(pageNo + 1);
+        pageNo += 1;
+        totalPage = answer.totalPage;
+        const seen = new Set([...list.children].map((item) => item.dataset.id));
+        list.append(...answer.list.filter((row) => !seen.has(String(row.id))).map(card));
+        return pageNo < totalPage;
+    }, {
+        more,
+        problem,
+        settled: () => {
             const finished = pageNo >= totalPage;
             more.hidden = finished;
             end.hidden = !finished;
             list.dataset.pages = `${pageNo}/${totalPage}`;
-        }
-        // A tall screen may show the sentinel still: keep filling it.
-        if (pageNo < totalPage && visible) next();
-    }
+        },
+    });
 
-    const observer = new IntersectionObserver((entries) => {
-        visible = entries.some((entry) => entry.isIntersecting);
-        if (visible) next();
-    }, { rootMargin: '120px' });
-
-    more.addEventListener('click', next);
+    more.addEventListener('click', () => next().catch(() => {}));
     root.append(h('h1', {}, '新片预告 Trailers'), problem, list, more, end, sentinel);
-    observer.observe(sentinel);
-    next();
-    return () => observer.disconnect();
+    return infiniteScroll(sentinel, next);
 }
