@@ -2,70 +2,47 @@
 //! app's envelope (`spec/originals.md` §3.2) instead of Express's HTML 413/400 pages.
 //!
 //! Like the original's body parsers: `application/json` (objects) and
-//! `application/x-www-form-urlencoded`; any other or no content type reads as `{}`.
+//! `application/x-www-form-urlencoded`; any other or no content type reads as `{}` — the
+//! shared reader [`weapp_common::body`]; this module keeps the drawing app's coercion
+//! ([`text`]) and failure envelope.
 
-use actix_web::{HttpRequest, http::StatusCode, http::header, web};
-use futures_util::StreamExt;
-use serde_json::{Map, Value};
+use actix_web::{HttpRequest, http::StatusCode, web};
+use serde_json::Value;
 use weapp_auth::Failure;
+pub use weapp_common::body::Fields;
+use weapp_common::body::{self, BodyError};
 
-/// The body's fields.
-pub type Fields = Map<String, Value>;
-
-/// Read at most `limit` bytes of `payload` and parse them by content type.
+/// Read at most `limit` bytes of `payload` and parse them by content type
+/// ([`weapp_common::body`], the one reader of every service).
 ///
 /// # Errors
 /// A `{"code":-1,"msg":"fail","error":{"reason":…}}` [`Failure`] (HTTP 200, as the original's
-/// client expects): too large, aborted, not JSON, or not a JSON object.
+/// client expects): too large, aborted, not JSON, not a JSON object, or a form that is not
+/// UTF-8.
 pub async fn fields(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<Fields, Failure> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| fail("request body could not be read"))?;
-        if body.len() + chunk.len() > limit {
-            return Err(fail(format!("request body exceeds {limit} bytes")));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    parse(content_type, &body)
+    body::read(req, payload, limit).await.map_err(failure)
 }
 
-fn fail(reason: impl Into<std::borrow::Cow<'static, str>>) -> Failure {
+/// The drawing app's failure for a body that could not be read.
+fn failure(error: BodyError) -> Failure {
+    let reason = match error {
+        BodyError::Aborted => "request body could not be read".to_owned(),
+        BodyError::TooLarge { limit } => format!("request body exceeds {limit} bytes"),
+        BodyError::Json(message) => format!("request body is not valid JSON: {message}"),
+        BodyError::NotObject => "request body must be a JSON object".to_owned(),
+        BodyError::NotUtf8 => "request body is not UTF-8".to_owned(),
+    };
     Failure::reason(StatusCode::OK, reason)
 }
 
-/// Parse `body` by its content type.
+/// Parse `body` by its content type (tests).
+#[cfg(test)]
 fn parse(content_type: &str, body: &[u8]) -> Result<Fields, Failure> {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json" || essence.ends_with("+json") {
-        if body.is_empty() {
-            return Ok(Fields::new());
-        }
-        return match serde_json::from_slice(body) {
-            Ok(Value::Object(fields)) => Ok(fields),
-            Ok(_) => Err(fail("request body must be a JSON object")),
-            Err(error) => Err(fail(format!("request body is not valid JSON: {error}"))),
-        };
-    }
-    if essence == "application/x-www-form-urlencoded" {
-        return Ok(url::form_urlencoded::parse(body)
-            .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
-            .collect());
-    }
-    Ok(Fields::new())
+    body::parse(content_type, body).map_err(failure)
 }
 
 /// A text field as the original's `String(body.x)` after its truthiness check: a non-empty
