@@ -95,7 +95,12 @@ impl Application {
     /// # Errors
     /// When a backend cannot be configured or the address cannot be bound.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let storage = Storage::from_settings(settings)?;
+        // The access log leaves out query strings, where direct-upload URLs carry their
+        // signatures.
+        let options = settings.server_options(http::request_log);
+        let stored = storage::Stored::registered(options.metrics.registry())
+            .context("registering the album's metrics")?;
+        let storage = Storage::from_settings(settings, stored)?;
         let index = build_index(settings)?;
         let gate = Gate::new(settings.auth.mode, build_auth(settings)?);
         let v4 = if settings.v4.enabled {
@@ -145,9 +150,6 @@ impl Application {
         });
         let base = settings.route_base_path.clone();
         let v4_routes = settings.v4.enabled;
-        // The access log leaves out query strings, where direct-upload URLs carry their
-        // signatures.
-        let options = settings.server_options(http::request_log);
         let (port, server) = http::serve(&options, readiness, move |cfg| {
             cfg.app_data(state.clone());
             routes::configure(cfg, &base, serves_files, v4_routes);

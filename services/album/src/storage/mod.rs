@@ -37,6 +37,47 @@ pub struct Storage {
     attributes: bool,
     max_file_size: u64,
     multipart_threshold: u64,
+    stored: Stored,
+}
+
+/// Counters of what the album stored (`/metrics`): images and their bytes, through the
+/// service or checked after a direct upload.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// `weapp_album_images_stored_total`.
+    pub images: prometheus::IntCounter,
+    /// `weapp_album_bytes_stored_total`.
+    pub bytes: prometheus::IntCounter,
+}
+
+impl Stored {
+    /// New counters, registered in `registry`.
+    ///
+    /// # Errors
+    /// When the registry already holds metrics of these names.
+    pub fn registered(registry: &prometheus::Registry) -> prometheus::Result<Self> {
+        let counter = |name: &str, help: &str| {
+            let counter = prometheus::IntCounter::new(name, help)?;
+            registry.register(Box::new(counter.clone()))?;
+            Ok::<_, prometheus::Error>(counter)
+        };
+        Ok(Self {
+            images: counter(
+                "weapp_album_images_stored_total",
+                "Images stored: uploads through the album, and direct uploads once checked.",
+            )?,
+            bytes: counter(
+                "weapp_album_bytes_stored_total",
+                "Bytes of the images stored.",
+            )?,
+        })
+    }
+
+    /// One image of `size` bytes stored.
+    pub fn add(&self, size: u64) {
+        self.images.inc();
+        self.bytes.inc_by(size);
+    }
 }
 
 /// What the store knows of one object.
@@ -61,11 +102,11 @@ impl From<&ObjectMeta> for Head {
 }
 
 impl Storage {
-    /// Build the configured backend and its signer.
+    /// Build the configured backend and its signer; `stored` counts what it stores.
     ///
     /// # Errors
     /// When the backend cannot be built (bad endpoint URL, data directory not creatable).
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+    pub fn from_settings(settings: &Settings, stored: Stored) -> anyhow::Result<Self> {
         let built = backend::build(settings)?;
         let public = if !settings.cos.domain.is_empty() {
             PublicBase::Fixed(urls::with_trailing_slash(&settings.cos.domain))
@@ -89,7 +130,13 @@ impl Storage {
             attributes: built.attributes,
             max_file_size: settings.upload.max_file_size,
             multipart_threshold: settings.upload.multipart_threshold,
+            stored,
         })
+    }
+
+    /// The counters of what was stored.
+    pub fn stored(&self) -> &Stored {
+        &self.stored
     }
 
     /// The upload folder.

@@ -161,6 +161,7 @@ impl Storage {
         if let Some(owner) = &options.owner {
             owner::record(self, &key, owner).await?;
         }
+        self.stored.add(size);
         Ok(Stored {
             key,
             kind: sniffed,

@@ -145,6 +145,7 @@ impl Checker {
             owner: ticket.owner.clone(),
         };
         self.index.add(&entry).await?;
+        self.storage.stored().add(head.size);
         Ok((Verdict::Listed, Some(head)))
     }
 

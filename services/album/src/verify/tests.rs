@@ -17,7 +17,9 @@ fn setup() -> (Checker, Storage, Index) {
     let mut settings = Settings::default();
     settings.storage.backend = Backend::Memory;
     settings.cos.folder = "/photos/".into();
-    let storage = Storage::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
+    let stored = crate::storage::Stored::registered(&prometheus::Registry::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let storage = Storage::from_settings(&settings, stored).unwrap_or_else(|e| panic!("{e}"));
     let index = Index::Memory(MemoryIndex::new());
     let checker = Checker::new(
         storage.clone(),

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod list;
 mod local;
+mod metrics;
 mod openapi;
 mod private;
 mod upload;
