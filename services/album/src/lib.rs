@@ -33,7 +33,7 @@ use crate::{
     routes::{AppState, Limits, V4},
     settings::{AuthMode, IndexStore, Settings, bucket_name},
     storage::Storage,
-    verify::Checker,
+    verify::{Checker, Timing},
 };
 
 /// How long `/list` waits for the first build of the index (a few seconds at start-up; past
@@ -108,15 +108,16 @@ impl Application {
         } else {
             None
         };
-        let reconcile_every = (settings.index.rebuild_interval_secs > 0)
-            .then(|| Duration::from_secs(settings.index.rebuild_interval_secs));
-        let checker = Checker::new(
-            storage.clone(),
-            index.clone(),
-            Duration::from_secs(settings.upload.verify_interval_secs),
-            Duration::from_secs(settings.upload.verify_grace_secs),
-            reconcile_every,
-        );
+        let upload = &settings.upload;
+        let timing = Timing {
+            interval: Duration::from_secs(upload.verify_interval_secs),
+            grace: Duration::from_secs(upload.verify_grace_secs),
+            reconcile_every: (settings.index.rebuild_interval_secs > 0)
+                .then(|| Duration::from_secs(settings.index.rebuild_interval_secs)),
+            abandoned_after: Duration::from_secs(upload.abandoned_after_secs),
+            sweep_every: Duration::from_secs(upload.sweep_interval_secs),
+        };
+        let checker = Checker::new(storage.clone(), index.clone(), timing);
         let shutdown = CancellationToken::new();
         let background = tokio::spawn(checker.clone().run(shutdown.clone()));
         let serves_files = storage.serves_files();

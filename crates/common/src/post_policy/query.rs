@@ -55,6 +55,7 @@ pub fn presign_get(
             origin,
             path,
             headers: &[],
+            query: &[],
         },
         signed_at,
         expires_in,
@@ -72,6 +73,8 @@ pub struct Request<'a> {
     pub path: &'a str,
     /// Headers the client must send exactly (names any case; `host` is always signed).
     pub headers: &'a [(&'a str, &'a str)],
+    /// The request's own query parameters (`uploads`, `uploadId`, `prefix`…), signed with it.
+    pub query: &'a [(&'a str, &'a str)],
 }
 
 /// A presigned URL of `request`, signed at `signed_at` (unix seconds), valid `expires_in`
@@ -91,6 +94,7 @@ pub fn presign(
         origin,
         path,
         headers,
+        query: own_query,
     } = *request;
     let region_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
     if region.is_empty() || !region.bytes().all(region_char) {
@@ -115,7 +119,6 @@ pub fn presign(
     );
     let scope = format!("{date}/{region}/{SERVICE}/aws4_request");
     let canonical_path = path.split('/').map(encode).collect::<Vec<_>>().join("/");
-    // Already in the byte order SigV4 sorts by.
     let mut query = vec![
         ("X-Amz-Algorithm", ALGORITHM.to_owned()),
         (
@@ -141,6 +144,13 @@ pub fn presign(
         .collect::<Vec<_>>()
         .join(";");
     query.push(("X-Amz-SignedHeaders", signed_headers.clone()));
+    query.extend(
+        own_query
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned())),
+    );
+    // SigV4 sorts the parameters by name, byte for byte (`X-Amz-*` before lower-case names).
+    query.sort();
     let canonical_query = query
         .iter()
         .map(|(name, value)| format!("{name}={}", encode(value)))
@@ -235,6 +245,7 @@ mod tests {
                     origin: "http://127.0.0.1:8333",
                     path: "/album/1-a.jpg",
                     headers: &[("Content-Type", "image/jpeg"), ("Content-Length", length)],
+                    query: &[],
                 },
                 1_700_000_000,
                 300,

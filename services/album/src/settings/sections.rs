@@ -143,6 +143,11 @@ pub struct UploadSettings {
     /// Seconds after a ticket's expiry before its final check, for an upload the store
     /// accepted just before the expiry and is still receiving.
     pub verify_grace_secs: u64,
+    /// Seconds after which an unfinished multipart upload under the folder counts as
+    /// abandoned and is aborted (S3, COS): its parts are deleted.
+    pub abandoned_after_secs: u64,
+    /// Seconds between two sweeps of abandoned multipart uploads (one also runs at start-up).
+    pub sweep_interval_secs: u64,
 }
 
 impl Default for UploadSettings {
@@ -154,6 +159,8 @@ impl Default for UploadSettings {
             signing_key: Secret::from(""),
             verify_interval_secs: 10,
             verify_grace_secs: 120,
+            abandoned_after_secs: 3600,
+            sweep_interval_secs: 900,
         }
     }
 }
@@ -178,6 +185,9 @@ impl UploadSettings {
         }
         if self.verify_interval_secs == 0 {
             return Err(invalid("upload.verify_interval_secs", "must be above 0"));
+        }
+        if self.sweep_interval_secs == 0 {
+            return Err(invalid("upload.sweep_interval_secs", "must be above 0"));
         }
         Ok(())
     }

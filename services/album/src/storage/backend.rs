@@ -10,7 +10,11 @@ use weapp_common::{
     s3::{ClientSettings, S3Bucket},
 };
 
-use super::signer::{MacKey, Signer, StoreSigner, form::S3Post};
+use super::{
+    signer::{MacKey, Signer, StoreSigner, form::S3Post},
+    uploads::Sweeper,
+};
+use crate::keys::Folder;
 use crate::settings::{Backend, Settings, bucket_name};
 
 /// What [`build`] returns.
@@ -21,6 +25,8 @@ pub(super) struct Built {
     /// Whether the store keeps `Content-Type` and user metadata.
     pub attributes: bool,
     pub signer: Signer,
+    /// The sweeper of unfinished multipart uploads (S3 and COS).
+    pub sweeper: Option<Sweeper>,
 }
 
 pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
@@ -38,6 +44,7 @@ pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
                 public_prefix: None,
                 attributes: false,
                 signer: Signer::new(StoreSigner::Album, mac),
+                sweeper: None,
             })
         }
         Backend::Memory => Ok(Built {
@@ -45,6 +52,7 @@ pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
             public_prefix: None,
             attributes: true,
             signer: Signer::new(StoreSigner::Album, mac),
+            sweeper: None,
         }),
         Backend::S3 | Backend::Cos => build_s3(settings, mac),
     }
@@ -104,11 +112,20 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
             },
         }
     };
+    let sweeper = Sweeper::new(
+        &bucket.base_url(),
+        v5_region(&settings.cos.region),
+        &settings.cos.secret_id,
+        settings.cos.secret_key.clone(),
+        Folder::new(&settings.cos.folder).prefix(),
+        settings.storage_timeout(),
+    )?;
     Ok(Built {
         store: s3,
         public_prefix: Some(format!("{}/", public.base_url())),
         attributes: true,
         signer: Signer::new(store_signer, mac),
+        sweeper: Some(sweeper),
     })
 }
 

@@ -8,6 +8,7 @@
 mod backend;
 mod owner;
 pub mod signer;
+pub mod uploads;
 mod urls;
 pub mod writer;
 
@@ -38,6 +39,7 @@ pub struct Storage {
     max_file_size: u64,
     multipart_threshold: u64,
     stored: Stored,
+    sweeper: Option<uploads::Sweeper>,
 }
 
 /// Counters of what the album stored (`/metrics`): images and their bytes, through the
@@ -131,7 +133,31 @@ impl Storage {
             max_file_size: settings.upload.max_file_size,
             multipart_threshold: settings.upload.multipart_threshold,
             stored,
+            sweeper: built.sweeper,
         })
+    }
+
+    /// Abort the folder's multipart uploads begun before `cutoff` (unix seconds), at `now`;
+    /// how many (none on stores without multipart uploads to sweep).
+    ///
+    /// # Errors
+    /// The store did not answer the listing.
+    pub async fn sweep_unfinished(&self, cutoff: i64, now: u64) -> anyhow::Result<usize> {
+        match &self.sweeper {
+            Some(sweeper) => sweeper.sweep(cutoff, now).await,
+            None => Ok(0),
+        }
+    }
+
+    /// The folder's unfinished multipart uploads (tests and operators).
+    ///
+    /// # Errors
+    /// The store did not answer the listing.
+    pub async fn unfinished_uploads(&self, now: u64) -> anyhow::Result<Vec<uploads::Unfinished>> {
+        match &self.sweeper {
+            Some(sweeper) => sweeper.list(now).await,
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The counters of what was stored.

@@ -68,6 +68,21 @@ pub fn millis(at: SystemTime) -> i64 {
         .unwrap_or_default()
 }
 
+/// When the checker's background work runs (from `upload.*` and `index.*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Between two passes over due tickets (`upload.verify_interval_secs`).
+    pub interval: Duration,
+    /// After a ticket's expiry before its final check (`upload.verify_grace_secs`).
+    pub grace: Duration,
+    /// Between full reconciliations (`index.rebuild_interval_secs`; `None` = never).
+    pub reconcile_every: Option<Duration>,
+    /// Age of a multipart upload counted as abandoned (`upload.abandoned_after_secs`).
+    pub abandoned_after: Duration,
+    /// Between two sweeps of abandoned uploads (`upload.sweep_interval_secs`).
+    pub sweep_every: Duration,
+}
+
 /// The checker of direct uploads. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Checker {
@@ -75,30 +90,35 @@ pub struct Checker {
     index: Index,
     interval: Duration,
     grace_ms: i64,
-    reconcile_every: Option<Duration>,
+    timing: Timing,
     wake: Arc<Notify>,
     built: watch::Sender<bool>,
 }
 
 impl Checker {
-    /// A checker of `index`'s tickets against `storage`: passes every `interval`, final checks
-    /// `grace` after a ticket's expiry, full reconciliations every `reconcile_every`.
-    pub fn new(
-        storage: Storage,
-        index: Index,
-        interval: Duration,
-        grace: Duration,
-        reconcile_every: Option<Duration>,
-    ) -> Self {
+    /// A checker of `index`'s tickets against `storage`, working to `timing`.
+    pub fn new(storage: Storage, index: Index, timing: Timing) -> Self {
         Self {
             storage,
             index,
-            interval,
-            grace_ms: i64::try_from(grace.as_millis()).unwrap_or(i64::MAX),
-            reconcile_every,
+            interval: timing.interval,
+            grace_ms: i64::try_from(timing.grace.as_millis()).unwrap_or(i64::MAX),
+            timing,
             wake: Arc::new(Notify::new()),
             built: watch::Sender::new(false),
         }
+    }
+
+    /// Abort the multipart uploads abandoned at `now` (begun `abandoned_after` earlier); how
+    /// many.
+    ///
+    /// # Errors
+    /// The store did not answer.
+    pub async fn sweep_unfinished(&self, now: SystemTime) -> anyhow::Result<usize> {
+        let now = crate::storage::signer::unix(now);
+        let age = self.timing.abandoned_after.as_secs();
+        let cutoff = i64::try_from(now.saturating_sub(age)).unwrap_or(i64::MAX);
+        self.storage.sweep_unfinished(cutoff, now).await
     }
 
     /// A new ticket's first check time: [`FIRST_CHECK`] after `now_ms`.
@@ -290,6 +310,8 @@ impl Checker {
         let mut passes = tokio::time::interval(self.interval);
         passes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_reconcile = tokio::time::Instant::now();
+        // The first sweep at start-up: uploads a crash or an outage left behind.
+        let mut last_sweep: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -299,7 +321,15 @@ impl Checker {
             if let Err(error) = self.pass(millis(SystemTime::now())).await {
                 log::warn!("checking direct uploads failed: {error}");
             }
-            if let Some(every) = self.reconcile_every
+            if last_sweep.is_none_or(|at| at.elapsed() >= self.timing.sweep_every) {
+                last_sweep = Some(tokio::time::Instant::now());
+                match self.sweep_unfinished(SystemTime::now()).await {
+                    Ok(0) => {}
+                    Ok(aborted) => log::info!("aborted {aborted} abandoned multipart uploads"),
+                    Err(error) => log::warn!("sweeping unfinished uploads failed: {error:#}"),
+                }
+            }
+            if let Some(every) = self.timing.reconcile_every
                 && last_reconcile.elapsed() >= every
             {
                 last_reconcile = tokio::time::Instant::now();

@@ -24,9 +24,13 @@ fn setup() -> (Checker, Storage, Index) {
     let checker = Checker::new(
         storage.clone(),
         index.clone(),
-        Duration::from_secs(10),
-        Duration::from_secs(60),
-        None,
+        Timing {
+            interval: Duration::from_secs(10),
+            grace: Duration::from_secs(60),
+            reconcile_every: None,
+            abandoned_after: Duration::from_secs(3600),
+            sweep_every: Duration::from_secs(900),
+        },
     );
     (checker, storage, index)
 }

@@ -15,5 +15,6 @@ mod local;
 mod metrics;
 mod openapi;
 mod private;
+mod sweep;
 mod upload;
 mod v4;

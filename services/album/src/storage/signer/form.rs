@@ -79,6 +79,7 @@ impl S3Post {
             origin: &origin,
             path: &path,
             headers,
+            query: &[],
         };
         query::presign(
             &self.credentials()?,
