@@ -302,13 +302,20 @@ fn json(text: &str) -> String {
     Value::from(text).to_string()
 }
 
+/// The last second of the year 9999 (`9999-12-31T23:59:59Z`): policies write four-digit years.
+const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
+
 /// The UTC calendar time of `unix_secs`.
+///
+/// The bound is checked here, not left to the `time` crate: with its `large-dates` feature —
+/// which another crate of the workspace (bson) turns on — it accepts six-digit years.
 ///
 /// # Errors
 /// [`PolicyError::TimeOutOfRange`] past the year 9999.
 pub(crate) fn utc(unix_secs: u64) -> Result<OffsetDateTime, PolicyError> {
-    i64::try_from(unix_secs)
-        .ok()
+    (unix_secs <= LAST_SECOND_OF_9999)
+        .then(|| i64::try_from(unix_secs).ok())
+        .flatten()
         .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
         .ok_or(PolicyError::TimeOutOfRange(unix_secs))
 }
