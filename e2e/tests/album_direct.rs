@@ -20,6 +20,23 @@ fn base() -> String {
     env_or("WEAPP_BASE_URL", "http://127.0.0.1:8080")
 }
 
+/// A client of its own: each test comes from its own loopback address, so nginx's per-client
+/// upload and login limits count it apart from the other suites and tests (as real clients
+/// are apart).
+fn client() -> reqwest::Client {
+    let base = base();
+    let host = base
+        .split_once("://")
+        .map_or(base.as_str(), |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    reqwest::Client::builder()
+        .local_address(weapp_testkit::own_loopback_address(host))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn photo(name: &str) -> Vec<u8> {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("services/album/tests/fixtures/photos")
@@ -40,9 +57,11 @@ async fn json(request: reqwest::RequestBuilder) -> (u16, Value) {
     )
 }
 
-/// A modern login through the session service and wx-sim: the skey of test user `who`.
+/// A modern login through the session service and wx-sim: the skey of a new test user named
+/// after `who`. Each call is a user of its own: the session service keeps one skey per openid,
+/// so two tests logging in one user at once would void each other's skey.
 async fn login(http: &reqwest::Client, who: &str) -> String {
-    let code = format!("{who}-{}", random_name(12));
+    let code = format!("{who}{}-{}", random_name(8), random_name(12));
     let (status, body) = json(
         http.get(format!("{}/applet/session/login", base()))
             .header("x-wx-code", code),
@@ -116,7 +135,7 @@ async fn post_form(http: &reqwest::Client, data: &Value, bytes: Vec<u8>) -> u16 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wx_upload_file_form_goes_straight_to_the_store_and_is_listed_once_checked() {
-    let http = reqwest::Client::new();
+    let http = client();
     let skey = login(&http, "alice").await;
     let (_, body) = json(
         http.get(format!(
@@ -156,7 +175,7 @@ async fn a_wx_upload_file_form_goes_straight_to_the_store_and_is_listed_once_che
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_put_is_bound_to_its_declared_size() {
-    let http = reqwest::Client::new();
+    let http = client();
     let bytes = photo("chelsea-small.jpg");
     let (_, body) = json(http.get(format!(
         "{}/applet/album/upload-url?contentType=image/jpeg&size={}",
@@ -198,7 +217,7 @@ async fn a_put_is_bound_to_its_declared_size() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_and_non_image_direct_uploads_never_appear_in_the_list() {
-    let http = reqwest::Client::new();
+    let http = client();
     // A form upload of text: the store takes it, the album deletes it.
     let (_, body) = json(http.get(format!("{}/applet/album/upload-form", base()))).await;
     let data = body["data"].clone();
@@ -240,7 +259,7 @@ async fn oversized_and_non_image_direct_uploads_never_appear_in_the_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_2017_v4_client_signs_and_uploads_through_the_stand_in() {
-    let http = reqwest::Client::new();
+    let http = client();
     let (status, body) =
         json(http.get(format!("{}/applet/album/qc_cos/config?cos_path=/", base()))).await;
     assert_eq!(
@@ -290,7 +309,7 @@ async fn the_2017_v4_client_signs_and_uploads_through_the_stand_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_user_cannot_delete_the_first_users_photo() {
-    let http = reqwest::Client::new();
+    let http = client();
     let alice = login(&http, "alice").await;
     let bob = login(&http, "bob").await;
     let form = reqwest::multipart::Form::new().part(
@@ -303,6 +322,7 @@ async fn a_second_user_cannot_delete_the_first_users_photo() {
             .multipart(form),
     )
     .await;
+    assert_eq!(reply["code"], 0, "{reply}");
     let url = reply["data"]["imgUrl"]
         .as_str()
         .unwrap_or_default()
@@ -322,7 +342,7 @@ async fn a_second_user_cannot_delete_the_first_users_photo() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_bucket_lists_signed_urls_that_fetch_the_image() {
-    let http = reqwest::Client::new();
+    let http = client();
     let form = reqwest::multipart::Form::new().part(
         "image",
         reqwest::multipart::Part::bytes(photo("coffee-alpha.png")).file_name("c.png"),

@@ -3,6 +3,8 @@
 //! - [`OpenApi`]: a service's published OpenAPI document, checking real replies against the
 //!   schema it gives for a path, method and status.
 //! - [`env_or`], [`random_name`]: where a test's backends are, and names no other run uses.
+//! - [`own_loopback_address`]: a client address of a test's own, so that per-client limits at
+//!   the edge (nginx's `limit_req`/`limit_conn`) count each test apart.
 //! - [`S3Target`]: the test S3 server and an independent client on its bucket.
 //! - [`read`], [`content_type`]: a reply's status, content type and body, as the tests compare
 //!   them.
@@ -26,6 +28,8 @@ pub use operations::{Run, is_made_request_id, metric_samples, request_id_of, run
 pub use relay::Relay;
 pub use s3::{S3Target, workspace_root};
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use rand::{Rng, distr::Alphanumeric};
 use serde_json::Value;
 
@@ -35,6 +39,22 @@ pub fn env_or(name: &str, default: &str) -> String {
         .ok()
         .filter(|value| !value.is_empty())
         .unwrap_or_else(|| default.to_owned())
+}
+
+/// A client address of its own for talking to `host` (a URL's host, without port): a random
+/// `127.x.y.z` other than `127.0.0.1` when `host` is this machine's loopback (Linux routes all
+/// of `127/8` to `lo`), else `None` — the default address. Used as reqwest's `local_address`.
+pub fn own_loopback_address(host: &str) -> Option<IpAddr> {
+    if host != "127.0.0.1" && host != "localhost" {
+        return None;
+    }
+    let mut rng = rand::rng();
+    Some(IpAddr::V4(Ipv4Addr::new(
+        127,
+        rng.random_range(1..=254),
+        rng.random(),
+        rng.random_range(1..=254),
+    )))
 }
 
 /// `len` random ASCII letters and digits, for names no other run uses (folders, key prefixes,

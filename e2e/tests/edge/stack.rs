@@ -5,12 +5,11 @@
 //! else's.
 
 use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
+    net::{IpAddr, SocketAddr},
     path::PathBuf,
     time::{Duration, Instant},
 };
 
-use rand::Rng;
 use tokio::{
     io::AsyncReadExt,
     net::{TcpSocket, TcpStream},
@@ -105,22 +104,12 @@ pub(crate) fn connection_limit(file: &str, zone: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Clients
 
-/// A client address of its own: a random 127.x.y.z other than 127.0.0.1 when nginx is on this
-/// machine's loopback (Linux routes all of 127/8 to `lo`), else none — the default address.
+/// A client address of its own ([`weapp_testkit::own_loopback_address`]) for nginx's host.
 pub(crate) fn own_address() -> Option<IpAddr> {
     let host = authority()
         .rsplit_once(':')
         .map_or_else(authority, |(host, _)| host.to_owned());
-    if host != "127.0.0.1" && host != "localhost" {
-        return None;
-    }
-    let mut rng = rand::rng();
-    Some(IpAddr::V4(Ipv4Addr::new(
-        127,
-        rng.random_range(1..=254),
-        rng.random(),
-        rng.random_range(1..=254),
-    )))
+    weapp_testkit::own_loopback_address(&host)
 }
 
 /// An HTTP client (trusting the stack's development CA) whose connections come from `address`.
