@@ -102,13 +102,35 @@ declare -A BINARY_PACKAGE=([wx-sim]=wx-api)
 # What a binary needs running (and healthy) before it starts.
 declare -A DEPENDS_ON=([album]=seaweedfs [video]=mariadb [session]="redis mongo wx-sim")
 
+# Instances: WEAPP_INSTANCES (1 to 9, default 1) copies of every service of SERVICES, each a
+# component of its own. Instance 1 is NAME on the service's port, as with one instance;
+# instance K is NAME@K on the port + 100·(K−1) (album 9993, 10093, …; ws-game 9595, 9695, …;
+# video 9994, 10094, …; session 5757, 5857, …). nginx's upstreams list every instance
+# (render_nginx). With more than one, ws-game's instances join one game through Redis
+# (ws_game_settings). wx-sim and the backends run once.
+INSTANCES=${WEAPP_INSTANCES:-1}
+INSTANCE_PORT_STEP=100
+MAX_INSTANCES=9
+# Every instance name of every service, in start order (album album@2 … ws-game ws-game@2 …).
+SERVICE_INSTANCES=()
+for service in "${SERVICES[@]}"; do
+    SERVICE_INSTANCES+=("$service")
+    if [[ $INSTANCES =~ ^[1-9]$ ]]; then
+        for ((instance = 2; instance <= INSTANCES; instance++)); do
+            SERVICE_INSTANCES+=("$service@$instance")
+            SERVICE_PORT[$service@$instance]=$((SERVICE_PORT[$service] + INSTANCE_PORT_STEP * (instance - 1)))
+        done
+    fi
+done
+unset service instance
+
 # Backends a development machine often runs already, on their standard ports: when one
 # answers there, scripts/up uses it (after checking it works) instead of starting its own,
 # and scripts/down leaves it alone.
 SHARED_BACKENDS=(redis mariadb mongo)
 
 # Process names in start order; down stops them in reverse (services first).
-COMPONENTS=(seaweedfs redis mariadb mongo "${SIMULATORS[@]}" "${SERVICES[@]}" nginx)
+COMPONENTS=(seaweedfs redis mariadb mongo "${SIMULATORS[@]}" "${SERVICE_INSTANCES[@]}" nginx)
 
 # Per component: the TCP ports it listens on (checked free before a start), the port shown
 # by scripts/status, the seconds it gets to become healthy, and the seconds between SIGTERM
@@ -132,7 +154,7 @@ declare -A COMPONENT_PORT_LABEL=(
 declare -A START_TIMEOUT=([seaweedfs]=60 [redis]=15 [mariadb]=60 [mongo]=60 [nginx]=15)
 declare -A STOP_TIMEOUT=([seaweedfs]=30 [redis]=10 [mariadb]=60 [mongo]=20
     [wx-sim]=35 [album]=35 [ws-game]=10 [video]=35 [session]=35 [nginx]=10)
-for service in "${SIMULATORS[@]}" "${SERVICES[@]}"; do
+for service in "${SIMULATORS[@]}" "${SERVICE_INSTANCES[@]}"; do
     COMPONENT_PORTS[$service]=${SERVICE_PORT[$service]}
     COMPONENT_PORT_LABEL[$service]=${SERVICE_PORT[$service]}
 done
@@ -153,6 +175,9 @@ die() {
     printf '[%s] error: %s\n' "$SCRIPT_NAME" "$*" >&2
     exit 1
 }
+
+[[ $INSTANCES =~ ^[1-9]$ ]] ||
+    die "WEAPP_INSTANCES must be a number of instances from 1 to $MAX_INSTANCES, not '$INSTANCES'"
 
 # Paths end up unquoted in sed replacements and inside nginx directives.
 [[ $WEAPP_ROOT =~ ^[A-Za-z0-9_./@+,:-]+$ ]] ||
@@ -365,14 +390,20 @@ EOF
 # ---------------------------------------------------------------------------------------
 # Environment of the services and of the tests
 
-# service_prefix NAME — the environment prefix of service NAME (ws-game → WS_GAME).
+# instance_of NAME — the service of instance NAME (album@2 → album; album → album).
+instance_of() { printf '%s\n' "${1%@*}"; }
+
+# service_prefix NAME — the environment prefix of service (or instance) NAME
+# (ws-game → WS_GAME).
 service_prefix() {
-    local prefix=${1^^}
+    local prefix
+    prefix=$(instance_of "$1")
+    prefix=${prefix^^}
     printf '%s\n' "${prefix//-/_}"
 }
 
-# is_service NAME — NAME is one of SERVICES (behind nginx).
-is_service() { [[ " ${SERVICES[*]} " == *" $1 "* ]]; }
+# is_service NAME — NAME is one of SERVICES (behind nginx), or an instance of one.
+is_service() { [[ " ${SERVICES[*]} " == *" $(instance_of "$1") "* ]]; }
 
 # binary_package NAME — the Cargo package of workspace binary NAME.
 binary_package() { printf '%s\n' "${BINARY_PACKAGE[$1]:-$1}"; }
@@ -389,7 +420,8 @@ service_environment() {
         "${prefix}_PORT=${SERVICE_PORT[$name]}"
     )
     if is_service "$name"; then SERVICE_ENV+=("${prefix}_ROUTE_BASE_PATH=/applet"); fi
-    extra=${name//-/_}_settings
+    extra=$(instance_of "$name")
+    extra=${extra//-/_}_settings
     if declare -F "$extra" >/dev/null; then "$extra"; fi
     SERVICE_ENV+=("RUST_LOG=${RUST_LOG:-info}")
 }
@@ -435,6 +467,14 @@ album_settings() {
         "ALBUM_WX__APP_ID=$WX_SIM_APP_ID"
         "ALBUM_WX__APP_SECRET=$WX_SIM_APP_SECRET"
     )
+}
+
+# ws_game_settings — with more than one instance, the instances meet through the stack's Redis
+# (database 1: apart from the logins and the album's index) as one game.
+ws_game_settings() {
+    if ((INSTANCES > 1)); then
+        SERVICE_ENV+=("WS_GAME_CLUSTER__REDIS_URL=$REDIS_URL/1")
+    fi
 }
 
 # video_settings — video's database: the stack's MariaDB account and database.
@@ -490,7 +530,17 @@ test_environment() {
         "WEAPP_NGINX_CONF=$NGINX_CONF"
         "WEAPP_CHROMIUM=$CHROMIUM"
         "WEAPP_WEB_ARTIFACTS=$WEB_ARTIFACTS"
+        "WEAPP_INSTANCES=$INSTANCES"
     )
+    # Where each instance answers directly: WEAPP_ALBUM_PORTS="9993 10093", …
+    local service name ports
+    for service in "${SERVICES[@]}"; do
+        ports=()
+        for name in "${SERVICE_INSTANCES[@]}"; do
+            [[ $(instance_of "$name") == "$service" ]] && ports+=("${SERVICE_PORT[$name]}")
+        done
+        TEST_ENV+=("WEAPP_$(service_prefix "$service")_PORTS=${ports[*]}")
+    done
 }
 
 # ---------------------------------------------------------------------------------------
@@ -580,17 +630,23 @@ stop_component() {
 }
 
 # stop_timeout NAME — seconds NAME gets between SIGTERM and SIGKILL (STOP_TIMEOUT).
-stop_timeout() { echo "${STOP_TIMEOUT[$1]:-10}"; }
+stop_timeout() { echo "${STOP_TIMEOUT[$(instance_of "$1")]:-10}"; }
 
 # start_timeout NAME — seconds NAME gets to become healthy after its start (START_TIMEOUT).
-start_timeout() { echo "${START_TIMEOUT[$1]:-60}"; }
+start_timeout() { echo "${START_TIMEOUT[$(instance_of "$1")]:-60}"; }
 
 # stop_stack — stops every component the stack started: the services first, while nginx still
 # relays what they send on the way out (ws-game's 1001 close frames) and their backends still
 # answer; then nginx; then the rest of COMPONENTS in reverse (simulator, backends).
 stop_stack() {
-    local order=() i component
-    for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do order+=("${SERVICES[i]}"); done
+    local order=() i instance component
+    # Every instance a stack of any size may have started (WEAPP_INSTANCES may have changed).
+    for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+        for ((instance = MAX_INSTANCES; instance >= 2; instance--)); do
+            order+=("${SERVICES[i]}@$instance")
+        done
+        order+=("${SERVICES[i]}")
+    done
     order+=(nginx)
     for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
         [[ " ${order[*]} " == *" ${COMPONENTS[i]} "* ]] || order+=("${COMPONENTS[i]}")
@@ -883,6 +939,18 @@ render_nginx() {
     for file in "$WEAPP_ROOT"/nginx/conf.d/*.conf; do
         sed -E "${sed_args[@]}" "$file" >"$conf/conf.d/${file##*/}"
     done
+    # Every instance of a service in its upstream (instance K on the port + 100·(K−1)).
+    if [[ $mode == local ]] && ((INSTANCES > 1)); then
+        awk -v instances="$INSTANCES" -v step="$INSTANCE_PORT_STEP" '
+            { print }
+            match($0, /^[ \t]*server[ \t]+127\.0\.0\.1:[0-9]+;/) {
+                indent = $0; sub(/server.*/, "", indent)
+                port = $0; sub(/.*127\.0\.0\.1:/, "", port); sub(/;.*/, "", port)
+                for (k = 2; k <= instances; k++)
+                    printf "%sserver 127.0.0.1:%d;\n", indent, port + step * (k - 1)
+            }' "$conf/conf.d/upstreams.conf" >"$conf/conf.d/upstreams.conf.new"
+        mv -f -- "$conf/conf.d/upstreams.conf.new" "$conf/conf.d/upstreams.conf"
+    fi
 
     local leftovers
     leftovers=$(grep -nE '/var/log/nginx|/run/nginx\.pid|/etc/nginx/certs|/srv/weapp-cloud' \
