@@ -36,9 +36,17 @@ function newUid(label) {
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** ws-game's instances, each reached directly (not through nginx): the ports of
+ * WEAPP_WS_GAME_PORTS (scripts/test exports them; one per instance of WEAPP_INSTANCES). */
+const INSTANCE_URLS = (process.env.WEAPP_WS_GAME_PORTS || '9595')
+    .split(/\s+/)
+    .filter((port) => port !== '')
+    .map((port) => `http://127.0.0.1:${port}`);
+
 class Player {
-    /** Opens a socket.io connection (not connected yet: see `connect`). */
-    constructor(label) {
+    /** Opens a socket.io connection to `baseUrl` (nginx unless told otherwise; not connected
+     * yet: see `connect`). */
+    constructor(label, baseUrl = BASE_URL) {
         this.label = label;
         this.user = {
             uid: newUid(label),
@@ -52,7 +60,7 @@ class Player {
         /** Pending `next` calls: {name, match, resolve}. */
         this.waiters = [];
         this.disconnectReason = null;
-        this.socket = io(BASE_URL, {
+        this.socket = io(baseUrl, {
             path: SOCKET_PATH,
             transports: ['websocket'],
             forceNew: true, // one engine.io connection per player, never multiplexed
@@ -184,18 +192,36 @@ function playersFor(t) {
     t.after(() => {
         for (const player of players) player.close();
     });
-    return (label) => {
-        const player = new Player(label);
+    return (label, baseUrl = BASE_URL) => {
+        const player = new Player(label, baseUrl);
         players.push(player);
         return player;
     };
 }
 
-/** ws-game's counters through nginx ({connections, players, rooms, rounds}). */
-async function stats() {
-    const response = await fetch(STATS_URL, { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
-    if (!response.ok) throw new Error(`GET ${STATS_URL}: HTTP ${response.status}`);
+async function getJson(url) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
     return response.json();
+}
+
+/** Each instance's own counters ({connections, players, rooms, rounds, …}), in the order of
+ * INSTANCE_URLS. */
+function instanceStats() {
+    return Promise.all(INSTANCE_URLS.map((url) => getJson(`${url}/applet/websocket/stats`)));
+}
+
+/** ws-game's counters ({connections, players, rooms, rounds}): through nginx with one instance;
+ * with several, the sum of every instance's own (nginx would answer from any one of them; a
+ * room is counted by the instance that runs it). */
+async function stats() {
+    if (INSTANCE_URLS.length < 2) return getJson(STATS_URL);
+    const all = await instanceStats();
+    const sum = {};
+    for (const key of ['connections', 'players', 'rooms', 'rounds']) {
+        sum[key] = all.reduce((total, one) => total + one[key], 0);
+    }
+    return sum;
 }
 
 /** The original judge (`game.ts`): 1 if `mine` beats `theirs`, -1 if it loses, 0 on a draw.
@@ -232,6 +258,7 @@ function expectedResult(roomUsers, result) {
 module.exports = {
     ANSWER_TIMEOUT_MS,
     BASE_URL,
+    INSTANCE_URLS,
     ROBOT_AVATAR,
     ROUND_MARGIN_MS,
     SOCKET_PATH,
@@ -239,6 +266,7 @@ module.exports = {
     Player,
     delay,
     expectedResult,
+    instanceStats,
     judge,
     playersFor,
     stats,

@@ -2,7 +2,9 @@
 // The rock-paper-scissors game (spec/originals.md §2) played by the official socket.io client
 // 2.x — Engine.IO 3, what the original socket.io 1.x server spoke — through nginx, like a
 // mini-program would: handshake, greeting, a game against the robot, two players in one room,
-// and leaving.
+// and leaving; with several ws-game instances (WEAPP_INSTANCES, as scripts/test runs them), a
+// player through nginx and one on another instance in one room (the instances are one game
+// through Redis).
 //
 // Tests in this file run one after another (node:test's default within a file): they share
 // the server's single room list, so a test that ran alongside another could be paired with
@@ -16,7 +18,9 @@ const {
     ROUND_MARGIN_MS,
     START_TIMEOUT_MS,
     delay,
+    INSTANCE_URLS,
     expectedResult,
+    instanceStats,
     playersFor,
     stats,
 } = require('../lib/player');
@@ -160,7 +164,35 @@ test('two players share a room, see each other move, get the same result, and le
     const a = newPlayer('alice');
     const b = newPlayer('bob');
     await Promise.all([a.greet(), b.greet()]);
+    await playTogether(a, b);
+});
 
+test('across instances: a player through nginx and one on another instance share a room', {
+    timeout: TEST_TIMEOUT_MS,
+    skip: INSTANCE_URLS.length < 2 && 'one ws-game instance (WEAPP_INSTANCES=1)',
+}, async (t) => {
+    const newPlayer = playersFor(t);
+    await ensureNoOpenRooms(newPlayer);
+    // A comes through nginx, which picks an instance; its players count tells which.
+    const before = await instanceStats();
+    const a = newPlayer('carol');
+    await a.greet();
+    const after = await instanceStats();
+    const grew = after.map((one, i) => one.players - before[i].players);
+    const home = grew.indexOf(1);
+    assert.ok(home >= 0 && grew.filter((n) => n !== 0).length === 1, `one instance holds carol: ${grew}`);
+    // B goes straight to another instance.
+    const other = INSTANCE_URLS[(home + 1) % INSTANCE_URLS.length];
+    const b = newPlayer('dave', other);
+    await b.greet();
+    const placed = await instanceStats();
+    assert.equal(placed[(home + 1) % INSTANCE_URLS.length].players - after[(home + 1) % INSTANCE_URLS.length].players, 1, 'dave is on the other instance');
+    await playTogether(a, b);
+});
+
+/** Two greeted players join, play one round (A rock, B scissors) and A leaves: the start, the
+ * movements, the result and the leave as the original server sends them. */
+async function playTogether(a, b) {
     // Both join well within the server's bot delay, so no robot takes the second seat.
     a.emit('join');
     b.emit('join');
@@ -210,4 +242,4 @@ test('two players share a room, see each other move, get the same result, and le
     await delay(300);
     assert.deepEqual(a.received('leave'), [], 'the leaver gets no leave of its own');
     assert.deepEqual(b.received('leave'), [{ uid: a.uid }]);
-});
+}
