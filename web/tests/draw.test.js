@@ -30,7 +30,8 @@ test('draw a stroke, save it, see it listed and replayed, delete it', async (t) 
 
     // Behind login: the page links to the login, which comes back here.
     await page.goto(`${BASE_URL}/#/draw`);
-    await page.getByRole('link', { name: '登录 Log in' }).last().click();
+    // The page's own link (it returns to the drawing), not the header's: wait for it to render.
+    await page.locator('a[href="#/login?next=/draw"]').click();
     await page.getByRole('radio', { name: 'carol' }).check();
     await page.getByRole('button', { name: '登录 Log in' }).click();
     const board = page.getByLabel(/^画布/);
