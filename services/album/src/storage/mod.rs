@@ -1,5 +1,5 @@
-//! Where the photos live: one [`object_store::ObjectStore`] (S3/COS, local filesystem or memory)
-//! plus the folder, the image URLs (public, or signed for a private bucket), the owners of
+//! Where the photos live: one [`object_store::ObjectStore`] (S3/COS, local filesystem, memory or
+//! WeChat Cloud Run storage, [`TcbStore`]) plus the folder, the image URLs (public, or signed for a private bucket), the owners of
 //! objects and the signer of direct uploads.
 //!
 //! The album's routes speak only to [`Storage`]; which backend sits behind it is configuration
@@ -8,6 +8,7 @@
 mod backend;
 mod owner;
 pub mod signer;
+mod tcb;
 pub mod uploads;
 mod urls;
 pub mod writer;
@@ -24,6 +25,7 @@ use crate::{
 };
 
 pub use signer::{FormTicket, Grant, MacKey, PutTicket, Signed, Signer};
+pub use tcb::{TcbForm, TcbStore};
 pub use urls::{Origin, PublicBase};
 pub use writer::{WriteError, WriteOptions};
 
@@ -40,6 +42,9 @@ pub struct Storage {
     multipart_threshold: u64,
     stored: Stored,
     sweeper: Option<uploads::Sweeper>,
+    /// The Cloud Run store (the same as `store`) when that is the backend: its image URLs,
+    /// upload tickets and owners (kept in the index only) differ from the other backends'.
+    tcb: Option<TcbStore>,
 }
 
 /// Counters of what the album stored (`/metrics`): images and their bytes, through the
@@ -104,13 +109,21 @@ impl From<&ObjectMeta> for Head {
 }
 
 impl Storage {
-    /// Build the configured backend and its signer; `stored` counts what it stores.
+    /// Build the configured backend and its signer; `stored` counts what it stores, `index`
+    /// is the album's (the `tcb` backend lists from it).
     ///
     /// # Errors
-    /// When the backend cannot be built (bad endpoint URL, data directory not creatable).
-    pub fn from_settings(settings: &Settings, stored: Stored) -> anyhow::Result<Self> {
-        let built = backend::build(settings)?;
-        let public = if !settings.cos.domain.is_empty() {
+    /// When the backend cannot be built (bad endpoint URL, data directory not creatable, `tcb`
+    /// without the Redis index or with unusable WeChat settings).
+    pub fn from_settings(
+        settings: &Settings,
+        index: &crate::index::Index,
+        stored: Stored,
+    ) -> anyhow::Result<Self> {
+        let built = backend::build(settings, index)?;
+        let public = if built.tcb.is_some() {
+            PublicBase::Fixed(String::new())
+        } else if !settings.cos.domain.is_empty() {
             PublicBase::Fixed(urls::with_trailing_slash(&settings.cos.domain))
         } else if let Some(prefix) = built.public_prefix {
             PublicBase::Fixed(prefix)
@@ -134,7 +147,38 @@ impl Storage {
             multipart_threshold: settings.upload.multipart_threshold,
             stored,
             sweeper: built.sweeper,
+            tcb: built.tcb,
         })
+    }
+
+    /// The Cloud Run store, when that is the backend.
+    pub fn tcb(&self) -> Option<&TcbStore> {
+        self.tcb.as_ref()
+    }
+
+    /// What the backend must learn before the album serves (Cloud Run: its file-ID prefix);
+    /// nothing for the others.
+    ///
+    /// # Errors
+    /// The backend did not answer.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        match &self.tcb {
+            Some(tcb) => Box::pin(tcb.prepare()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Delete whatever sits at `key` even when the store will not show it (Cloud Run: a file
+    /// posted without `x-cos-meta-fileid`); whether there was something. Always `false` on
+    /// the backends that show every object.
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn discard_unreadable(&self, key: &str) -> anyhow::Result<bool> {
+        match &self.tcb {
+            Some(tcb) => Box::pin(tcb.discard(key)).await,
+            None => Ok(false),
+        }
     }
 
     /// Abort the folder's multipart uploads begun before `cutoff` (unix seconds), at `now`;
@@ -191,13 +235,42 @@ impl Storage {
     }
 
     /// The URL a client reads `key` at: the original `cosDomain + key` (each path segment
-    /// percent-encoded), or a signed `GET` URL valid `list.url_expires_secs` for a private
-    /// bucket.
+    /// percent-encoded), a signed `GET` URL valid `list.url_expires_secs` for a private
+    /// bucket, or a temporary download URL from Cloud Run.
     ///
     /// # Errors
-    /// When the store's signer fails (private buckets only).
+    /// When the store's signer fails (private buckets only), or Cloud Run does not know `key`.
     pub async fn image_url(&self, key: &str, origin: &Origin) -> anyhow::Result<String> {
-        self.urls.image_url(key, origin, SystemTime::now()).await
+        match &self.tcb {
+            Some(tcb) => Box::pin(tcb.image_urls(&[key]))
+                .await?
+                .pop()
+                .flatten()
+                .ok_or_else(|| anyhow::anyhow!("Cloud Run storage does not know {key}")),
+            None => self.urls.image_url(key, origin, SystemTime::now()).await,
+        }
+    }
+
+    /// The URLs of a page of `keys`, in order: `None` for a key whose file the store does not
+    /// know (Cloud Run; one `batchdownloadfile` per 50 keys). The other backends name every
+    /// key.
+    ///
+    /// # Errors
+    /// As [`Storage::image_url`], for the whole page.
+    pub async fn image_urls(
+        &self,
+        keys: &[String],
+        origin: &Origin,
+    ) -> anyhow::Result<Vec<Option<String>>> {
+        if let Some(tcb) = &self.tcb {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            return Box::pin(tcb.image_urls(&keys)).await;
+        }
+        let mut urls = Vec::with_capacity(keys.len());
+        for key in keys {
+            urls.push(Some(self.image_url(key, origin).await?));
+        }
+        Ok(urls)
     }
 
     /// The album's own URL of `key` (`{origin}{base}/album/files/{key}`).
@@ -213,6 +286,9 @@ impl Storage {
     /// The path part of the public URL prefix (`/album/` for a path-style bucket URL), which
     /// the original client leaves in the `filepath` it sends to delete.
     pub fn url_path_prefix(&self) -> String {
+        if let Some(tcb) = &self.tcb {
+            return tcb.url_path_prefix();
+        }
         self.urls.url_path_prefix()
     }
 
