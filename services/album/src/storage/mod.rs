@@ -6,6 +6,7 @@
 //! (`storage.backend`, [`crate::settings::Backend`]).
 
 mod backend;
+mod meta;
 mod owner;
 pub mod signer;
 mod tcb;
@@ -16,7 +17,7 @@ pub mod writer;
 use std::{sync::Arc, time::SystemTime};
 
 use futures_util::TryStreamExt;
-use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, path::Path};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, path::Path};
 
 use crate::{
     image::{ImageKind, SNIFF_LEN},
@@ -24,6 +25,7 @@ use crate::{
     settings::Settings,
 };
 
+pub use meta::{Head, Stored};
 pub use signer::{FormTicket, Grant, MacKey, PutTicket, Signed, Signer};
 pub use tcb::{TcbForm, TcbStore};
 pub use urls::{Origin, PublicBase};
@@ -45,67 +47,6 @@ pub struct Storage {
     /// The Cloud Run store (the same as `store`) when that is the backend: its image URLs,
     /// upload tickets and owners (kept in the index only) differ from the other backends'.
     tcb: Option<TcbStore>,
-}
-
-/// Counters of what the album stored (`/metrics`): images and their bytes, through the
-/// service or checked after a direct upload.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    /// `weapp_album_images_stored_total`.
-    pub images: prometheus::IntCounter,
-    /// `weapp_album_bytes_stored_total`.
-    pub bytes: prometheus::IntCounter,
-}
-
-impl Stored {
-    /// New counters, registered in `registry`.
-    ///
-    /// # Errors
-    /// When the registry already holds metrics of these names.
-    pub fn registered(registry: &prometheus::Registry) -> prometheus::Result<Self> {
-        let counter = |name: &str, help: &str| {
-            let counter = prometheus::IntCounter::new(name, help)?;
-            registry.register(Box::new(counter.clone()))?;
-            Ok::<_, prometheus::Error>(counter)
-        };
-        Ok(Self {
-            images: counter(
-                "weapp_album_images_stored_total",
-                "Images stored: uploads through the album, and direct uploads once checked.",
-            )?,
-            bytes: counter(
-                "weapp_album_bytes_stored_total",
-                "Bytes of the images stored.",
-            )?,
-        })
-    }
-
-    /// One image of `size` bytes stored.
-    pub fn add(&self, size: u64) {
-        self.images.inc();
-        self.bytes.inc_by(size);
-    }
-}
-
-/// What the store knows of one object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
-    /// Size in bytes.
-    pub size: u64,
-    /// The store's ETag, if it gives one.
-    pub etag: Option<String>,
-    /// Last modification, ms since the epoch.
-    pub ms: i64,
-}
-
-impl From<&ObjectMeta> for Head {
-    fn from(meta: &ObjectMeta) -> Self {
-        Self {
-            size: meta.size,
-            etag: meta.e_tag.clone(),
-            ms: meta.last_modified.timestamp_millis(),
-        }
-    }
 }
 
 impl Storage {

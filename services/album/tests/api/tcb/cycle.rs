@@ -154,3 +154,15 @@ async fn wechat_errors_are_envelope_errors_without_the_secret() {
     );
     assert!(!reply.to_string().contains(secret));
 }
+
+#[tokio::test]
+async fn the_build_refuses_tcb_without_the_redis_index() {
+    let run = Run::new();
+    let mut settings = run.settings("http://127.0.0.1:9", TokenMode::AppSecret);
+    settings.index.store = album::settings::IndexStore::Memory;
+    let error = album::Application::build(&settings)
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    assert!(error.contains("needs index.store = redis"), "{error}");
+}
