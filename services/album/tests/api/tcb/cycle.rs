@@ -140,6 +140,11 @@ async fn wechat_errors_are_envelope_errors_without_the_secret() {
 
     let (status, form) = album.get("/upload-form").await;
     assert_eq!((status, &form["code"]), (200, &json!(-1)), "{form}");
+    weapp_testkit::OpenApi::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../proto/album.openapi.yaml"
+    ))
+    .assert_conforms("get", "/applet/album/upload-form", status, &form);
     let msg = form["msg"].as_str().unwrap_or_default();
     assert!(
         msg.starts_with("WeChat Cloud Run storage error 40125"),

@@ -11,6 +11,14 @@ use wx_api::TokenMode;
 use super::{Album, Run, Sim, fetch, key_of, spawn_album, spawn_sim};
 use crate::helpers::photo;
 
+/// The published contract, `proto/album.openapi.yaml`.
+fn contract() -> weapp_testkit::OpenApi {
+    weapp_testkit::OpenApi::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../proto/album.openapi.yaml"
+    ))
+}
+
 const FIELDS: [&str; 4] = [
     "key",
     "Signature",
@@ -29,6 +37,7 @@ async fn setup() -> (Sim, Run, Album) {
 async fn ticket(album: &Album) -> Value {
     let (status, body) = album.get("/upload-form?contentType=image/jpeg").await;
     assert_eq!((status, &body["code"]), (200, &json!(0)), "{body}");
+    contract().assert_conforms("get", "/applet/album/upload-form", status, &body);
     let data = body["data"].clone();
     let names: Vec<&str> = data["fields"]
         .as_object()
@@ -87,6 +96,7 @@ fn fields<'a>(data: &Value, drop: &[&str]) -> Vec<(&'a str, String)> {
 async fn confirm(album: &Album, key: &Value) -> Value {
     let (status, body) = album.post("/confirm", json!({ "key": key })).await;
     assert_eq!(status, 200, "{body}");
+    contract().assert_conforms("post", "/applet/album/confirm", status, &body);
     body
 }
 
@@ -111,6 +121,8 @@ async fn a_form_posted_in_the_tickets_order_is_listed_once_confirmed() {
     let listed = album.list().await;
     assert_eq!(listed.len(), 1);
     assert_eq!(key_of(&listed[0], &run.folder), key);
+    let (status, body) = album.get("/list").await;
+    contract().assert_conforms("get", "/applet/album/list", status, &body);
 
     // The same ticket again: the storage refuses it, the listed photo stays as it was.
     let (status, error) = post_form(&data, &fields(&data, &[]), 4).await;
