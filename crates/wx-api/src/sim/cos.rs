@@ -306,6 +306,20 @@ fn byte_range(header: &str, total: usize) -> Option<(usize, usize)> {
     (first <= last && first < total).then_some((first, last))
 }
 
+/// `image/jpeg`, `image/png`, `image/gif` by extension, else `application/octet-stream`.
+fn guess_content_type(key: &str) -> String {
+    let extension = key
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        _ => "application/octet-stream",
+    }
+    .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::byte_range;
@@ -322,18 +336,4 @@ mod tests {
         assert_eq!(byte_range("items=0-1", 100), None);
         assert_eq!(byte_range("bytes=0-0", 0), None);
     }
-}
-
-/// `image/jpeg`, `image/png`, `image/gif` by extension, else `application/octet-stream`.
-fn guess_content_type(key: &str) -> String {
-    let extension = key
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase());
-    match extension.as_deref() {
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("gif") => "image/gif",
-        _ => "application/octet-stream",
-    }
-    .to_owned()
 }

@@ -13,6 +13,7 @@ async fn upload_list_download_delete_through_cloud_run() {
     let sim = spawn_sim(|_| {});
     let run = Run::new();
     let album = spawn_album(&run.settings(&sim.base, TokenMode::AppSecret), true).await;
+    assert_eq!(album.readyz().await, 200);
 
     let reply = album.upload("rocket.jpg").await;
     assert_eq!(reply["code"], 0, "{reply}");
@@ -137,6 +138,7 @@ async fn wechat_errors_are_envelope_errors_without_the_secret() {
     settings.wx.app_secret = secret.into();
     // Not ready: its index cannot be prepared without a token.
     let album = spawn_album(&settings, false).await;
+    assert_eq!(album.readyz().await, 503);
 
     let (status, form) = album.get("/upload-form").await;
     assert_eq!((status, &form["code"]), (200, &json!(-1)), "{form}");

@@ -202,3 +202,19 @@ async fn upload_url_is_refused_on_cloud_run() {
         })
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_missing_a_signature_field_is_refused_and_nothing_is_listed() {
+    let (sim, _run, album) = setup().await;
+    for missing in ["key", "Signature", "x-cos-security-token"] {
+        let data = ticket(&album).await;
+        let without = fields(&data, &[missing]);
+        let (status, error) = post_form(&data, &without, 3).await;
+        assert_eq!(status, 403, "without {missing}: {error}");
+        let confirmed = confirm(&album, &data["key"]).await;
+        assert_eq!(confirmed["msg"], "图片上传失败，请稍候再试", "{confirmed}");
+        let key = data["key"].as_str().expect("key");
+        assert_eq!(sim.object(key).await["exists"], false);
+    }
+    assert!(album.list().await.is_empty());
+}

@@ -212,6 +212,13 @@ impl Album {
         (status, body)
     }
 
+    /// The status of the album's `/readyz`.
+    pub async fn readyz(&self) -> u16 {
+        let root = self.base.trim_end_matches("/applet/album");
+        let response = self.http.get(format!("{root}/readyz")).send().await;
+        response.expect("GET /readyz").status().as_u16()
+    }
+
     /// `POST {route}` with a JSON body.
     pub async fn post(&self, route: &str, body: Value) -> (u16, Value) {
         let response = self
