@@ -1,6 +1,6 @@
 //! The weapp-cloud photo album (`spec/originals.md` §1): list, upload, delete and direct upload
 //! of JPEG/PNG photos on object storage — Tencent COS or any S3 store through `object_store`,
-//! or a local directory by default — with the login of the session service, owners, an index
+//! WeChat Cloud Run storage (`tcb`), or a local directory by default — with the login of the session service, owners, an index
 //! for fast lists, and the 2017 v4 clients.
 //!
 //! [`Application::build`] binds the listener (port 0 works in tests) and starts the checker of
@@ -31,7 +31,7 @@ use crate::{
     auth::Gate,
     index::{Index, MemoryIndex, RedisIndex},
     routes::{AppState, Limits, V4},
-    settings::{AuthMode, IndexStore, Settings, bucket_name},
+    settings::{AuthMode, Backend, IndexStore, Settings, bucket_name},
     storage::Storage,
     verify::{Checker, Timing},
 };
@@ -57,10 +57,15 @@ fn build_index(settings: &Settings) -> anyhow::Result<Index> {
     Ok(match settings.index.store {
         IndexStore::Memory => Index::Memory(MemoryIndex::new()),
         IndexStore::Redis => {
+            // Cloud Run has no bucket name in the settings: its environment stands for it.
+            let bucket = if settings.storage.backend == Backend::Tcb {
+                format!("tcb-{}", settings.storage.tcb.env)
+            } else {
+                bucket_name(&settings.cos)
+            };
             let ns = format!(
-                "{}{}/{}",
+                "{}{bucket}/{}",
                 settings.index.prefix,
-                bucket_name(&settings.cos),
                 keys::Folder::new(&settings.cos.folder).prefix()
             );
             Index::Redis(
@@ -100,8 +105,8 @@ impl Application {
         let options = settings.server_options(http::request_log);
         let stored = storage::Stored::registered(options.metrics.registry())
             .context("registering the album's metrics")?;
-        let storage = Storage::from_settings(settings, stored)?;
         let index = build_index(settings)?;
+        let storage = Storage::from_settings(settings, &index, stored)?;
         let gate = Gate::new(settings.auth.mode, build_auth(settings)?);
         let v4 = if settings.v4.enabled {
             Some(V4::from_settings(settings, storage.signer().mac())?)

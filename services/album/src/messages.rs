@@ -9,6 +9,14 @@ pub const MSG_NOT_IMAGE: &str = "仅jpg/png格式";
 pub const MSG_FAILED: &str = "图片上传失败，请稍候再试";
 /// `msg` when a direct-upload ticket was already used (new routes only).
 pub const MSG_TICKET_USED: &str = "ticket already used";
+/// `msg` of `confirm` when a Cloud Run upload was posted without the ticket's
+/// `x-cos-meta-fileid`: the storage keeps such a file but never lets it be downloaded (the
+/// Cloud Run storage document), so the album deleted it.
+pub const MSG_NO_FILEID: &str =
+    "uploaded without x-cos-meta-fileid: the file cannot be downloaded and was deleted";
+/// `msg` of `upload-url` on WeChat Cloud Run storage, which takes form uploads only.
+pub const MSG_NO_PUT: &str =
+    "upload-url is not available on WeChat Cloud Run storage: use upload-form";
 
 /// The original's over-size message for a limit in bytes: `单个不超过5MB` for 5 MiB.
 pub fn too_large_message(limit: u64) -> String {

@@ -4,7 +4,7 @@
 //! | route | what |
 //! |---|---|
 //! | `POST /cos/{bucket}/{path}` | the upload form: `key`, `Signature`, `x-cos-security-token`, `x-cos-meta-fileid`, then `file` last; 204 or COS's XML `<Error>` |
-//! | `GET /tcb-dl/{bucket}/{path}?sign=&t=` | a stored file until `t` (Unix seconds) |
+//! | `GET`/`HEAD /tcb-dl/{bucket}/{path}?sign=&t=` | a stored file until `t` (Unix seconds); `Range: bytes=a-b` answers 206 |
 //!
 //! The form is read in order, as COS's PostObject reads it: any field after `file` (or no
 //! `file`, or a body that is not multipart) is HTTP 400 `MalformedPOSTRequest` "The body of
@@ -19,7 +19,11 @@
 //! guessed from the key's extension.
 
 use actix_multipart::Multipart;
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use bytes::{Bytes, BytesMut};
 use futures_util::TryStreamExt;
@@ -40,7 +44,8 @@ const MALFORMED: &str = "The body of your POST request is not well-formed multip
 /// Register the upload and download routes.
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/cos/{bucket}/{path:.*}", web::post().to(post_object))
-        .route("/tcb-dl/{bucket}/{path:.*}", web::get().to(get_object));
+        .route("/tcb-dl/{bucket}/{path:.*}", web::get().to(get_object))
+        .route("/tcb-dl/{bucket}/{path:.*}", web::head().to(get_object));
 }
 
 /// COS's XML error answer.
@@ -240,21 +245,65 @@ async fn get_object(req: HttpRequest, state: web::Data<SimState>) -> HttpRespons
             "Request has expired",
         );
     }
-    match state
+    let Some(object) = state
         .storage
         .get(&path)
         .filter(|object| object.downloadable)
-    {
-        Some(object) => HttpResponse::Ok()
-            .content_type(object.content_type)
-            .body(object.bytes),
-        None => cos_error(
+    else {
+        return cos_error(
             &req,
             StatusCode::NOT_FOUND,
             "NoSuchKey",
             "The specified key does not exist.",
+        );
+    };
+    let total = object.bytes.len();
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|value| value.to_str().ok());
+    let Some(range) = range else {
+        return HttpResponse::Ok()
+            .content_type(object.content_type)
+            .insert_header((header::ETAG, object.etag))
+            .insert_header((header::ACCEPT_RANGES, "bytes"))
+            .body(object.bytes);
+    };
+    match byte_range(range, total) {
+        Some((first, last)) => HttpResponse::PartialContent()
+            .content_type(object.content_type)
+            .insert_header((header::ETAG, object.etag))
+            .insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {first}-{last}/{total}"),
+            ))
+            .body(object.bytes.slice(first..=last)),
+        None => cos_error(
+            &req,
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "InvalidRange",
+            "The requested range is not satisfiable",
         ),
     }
+}
+
+/// The first and last byte of one `bytes=a-b`, `bytes=a-` or `bytes=-n` range of a `total`-byte
+/// object (RFC 9110 §14.1.2), clamped to it; `None` when unsatisfiable or not one byte range.
+fn byte_range(header: &str, total: usize) -> Option<(usize, usize)> {
+    let spec = header.trim().strip_prefix("bytes=")?;
+    let (first, last) = spec.split_once('-')?;
+    let (first, last) = match (first.trim(), last.trim()) {
+        ("", suffix) => {
+            let n: usize = suffix.parse().ok()?;
+            (total.checked_sub(n.min(total))?, total.checked_sub(1)?)
+        }
+        (first, "") => (first.parse().ok()?, total.checked_sub(1)?),
+        (first, last) => {
+            let last: usize = last.parse().ok()?;
+            (first.parse().ok()?, last.min(total.checked_sub(1)?))
+        }
+    };
+    (first <= last && first < total).then_some((first, last))
 }
 
 /// `image/jpeg`, `image/png`, `image/gif` by extension, else `application/octet-stream`.
@@ -269,4 +318,22 @@ fn guess_content_type(key: &str) -> String {
         _ => "application/octet-stream",
     }
     .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_range;
+
+    #[test]
+    fn byte_ranges_are_clamped_to_the_object() {
+        assert_eq!(byte_range("bytes=0-31", 100), Some((0, 31)));
+        assert_eq!(byte_range("bytes=0-31", 10), Some((0, 9)));
+        assert_eq!(byte_range("bytes=90-", 100), Some((90, 99)));
+        assert_eq!(byte_range("bytes=-10", 100), Some((90, 99)));
+        assert_eq!(byte_range("bytes=100-", 100), None);
+        assert_eq!(byte_range("bytes=5-2", 100), None);
+        assert_eq!(byte_range("bytes=0-1,4-5", 100), None);
+        assert_eq!(byte_range("items=0-1", 100), None);
+        assert_eq!(byte_range("bytes=0-0", 0), None);
+    }
 }

@@ -14,6 +14,7 @@ use std::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use bytes::Bytes;
 use rand::Rng;
+use sha2::{Digest, Sha256};
 
 /// Tickets remembered at once; expired ones are dropped first.
 const MAX_TICKETS: usize = 100_000;
@@ -34,6 +35,8 @@ pub(super) struct Ticket {
 pub(super) struct Object {
     pub bytes: Bytes,
     pub content_type: String,
+    /// `"{32 hex digits of SHA-256}"`, the `ETag` of its downloads.
+    pub etag: String,
     /// Posted with the ticket's `x-cos-meta-fileid`.
     pub downloadable: bool,
 }
@@ -145,9 +148,11 @@ impl Storage {
             ticket.used = true;
         }
         shelves.stored_bytes = shelves.stored_bytes - replaced + size;
+        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
         shelves.objects.insert(
             form.key.to_owned(),
             Object {
+                etag,
                 bytes,
                 content_type: content_type.to_owned(),
                 downloadable,

@@ -242,6 +242,57 @@ async fn download_urls_expire_after_max_age() {
 }
 
 #[tokio::test]
+async fn download_urls_answer_head_and_byte_ranges() {
+    let sim = spawn_sim();
+    let storage = sim.storage(&app_secret());
+    let file_id = storage
+        .upload("album/ranged.jpg", FilePart::bytes(JPEG))
+        .await
+        .expect("uploaded");
+    let downloads = storage
+        .download_urls(&[(&file_id, Duration::from_secs(60))])
+        .await
+        .expect("an answer");
+    let url = downloads[0].download_url.clone().expect("a URL");
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let head = http().head(&url).send().await.expect("HEAD");
+    assert_eq!(head.status(), 200);
+    assert_eq!(header(&head, "content-length"), JPEG.len().to_string());
+    let etag = header(&head, "etag");
+    assert!(etag.starts_with('"') && etag.len() == 34, "{etag}");
+
+    let ranged = http()
+        .get(&url)
+        .header("range", "bytes=0-3")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(
+        header(&ranged, "content-range"),
+        format!("bytes 0-3/{}", JPEG.len())
+    );
+    assert_eq!(header(&ranged, "etag"), etag);
+    assert_eq!(ranged.bytes().await.expect("body").as_ref(), &JPEG[..4]);
+
+    let past = http()
+        .get(&url)
+        .header("range", "bytes=1000-")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(past.status(), 416);
+}
+
+#[tokio::test]
 async fn a_file_over_the_limit_is_refused() {
     let sim = spawn_sim_with(|config| config.max_object_bytes = 8);
     let storage = sim.storage(&app_secret());

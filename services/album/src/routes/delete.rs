@@ -158,16 +158,24 @@ async fn may_delete(
     if state.gate.mode() == AuthMode::Off {
         return Ok(true);
     }
+    let retry = |error: &dyn std::fmt::Display| {
+        log::error!("reading the owner of {key} failed: {error}");
+        js_failed("Error", "delete failed, please retry")
+    };
     let owner = match state.index.get(key).await {
         Ok(Some(entry)) => entry.owner,
-        Ok(None) => state.storage.owner_of(key).await.map_err(|error| {
-            log::error!("reading the owner of {key} failed: {error}");
-            js_failed("Error", "delete failed, please retry")
-        })?,
-        Err(error) => {
-            log::error!("reading the owner of {key} failed: {error}");
-            return Err(js_failed("Error", "delete failed, please retry"));
-        }
+        // Not listed: a direct upload still being checked belongs to its ticket's user (the
+        // only record of it on Cloud Run storage), anything else to its recorded owner.
+        Ok(None) => match state.index.ticket(key).await {
+            Ok(Some(ticket)) => ticket.owner,
+            Ok(None) => state
+                .storage
+                .owner_of(key)
+                .await
+                .map_err(|error| retry(&error))?,
+            Err(error) => return Err(retry(&error)),
+        },
+        Err(error) => return Err(retry(&error)),
     };
     Ok(owner.is_none_or(|owner| caller == Some(owner.as_str())))
 }

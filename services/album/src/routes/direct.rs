@@ -7,6 +7,12 @@
 //!   post `fields` in their order, then the file under `fileField`, to `url`;
 //! - `POST {base}/album/confirm` `{"key"}`: the upload is done — check it now and list it.
 //!
+//! On WeChat Cloud Run storage (`storage.backend = "tcb"`) `upload-form` answers WeChat's
+//! upload ticket — `url` and the fields `key`, `Signature`, `x-cos-security-token`,
+//! `x-cos-meta-fileid`, the file last under `file` — and `upload-url` is refused
+//! (`MSG_NO_PUT`): the storage takes no signed `PUT`. The AppSecret and the access token stay
+//! on the server.
+//!
 //! Each signing opens a ticket ([`crate::index::Ticket`]): one server-chosen key, an image type,
 //! a size bound, the caller as owner, a lifetime; the store refuses anything else, and the
 //! album lists the object only once its bytes were checked ([`crate::verify`]). Signing replies
@@ -30,7 +36,7 @@ use super::{AppState, failed, image_url, origin, upload::Uploaded};
 use crate::{
     auth::{Caller, query_pairs},
     image::ImageKind,
-    messages::{MSG_BAD_PARAMS, MSG_FAILED, MSG_NOT_IMAGE, too_large_message},
+    messages::{MSG_BAD_PARAMS, MSG_FAILED, MSG_NO_PUT, MSG_NOT_IMAGE, too_large_message},
     storage::Grant,
     verify::{Verdict, millis},
 };
@@ -69,8 +75,12 @@ pub struct UploadUrlData {
 pub struct UploadFormData {
     /// The object key the image will have.
     pub key: String,
-    /// The image's URL once uploaded and confirmed.
+    /// The image's URL once uploaded and confirmed; empty on WeChat Cloud Run storage, whose
+    /// temporary URLs exist only for stored files (`confirm` answers one).
     pub img_url: String,
+    /// WeChat Cloud Run storage only: the file's ID once uploaded (`cloud://…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
     /// Where to `POST` the form.
     pub url: String,
     /// The fields to send first, in this order (a JSON object keeps it).
@@ -124,6 +134,9 @@ pub async fn upload_url(
     query: web::Query<SignQuery>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    if state.storage.tcb().is_some() {
+        return failed(MSG_NO_PUT);
+    }
     let kind = match kind(&query) {
         Ok(kind) => kind,
         Err(response) => return response,
@@ -190,6 +203,25 @@ pub async fn upload_form(
         Ok(prepared) => prepared,
         Err(response) => return response,
     };
+    if let Some(tcb) = state.storage.tcb() {
+        return match tcb.form(&key).await {
+            Ok(form) => form_reply(
+                &state,
+                UploadFormData {
+                    key,
+                    img_url: String::new(),
+                    file_id: Some(form.file_id),
+                    url: form.url,
+                    fields: Map::new(),
+                    file_field: wx_api::FILE_FIELD,
+                    max_size,
+                    expires_in: 0,
+                },
+                form.fields,
+            ),
+            Err(error) => tcb_failure(&error),
+        };
+    }
     let origin = origin(&req);
     let grant = Grant {
         key: &key,
@@ -214,25 +246,46 @@ pub async fn upload_form(
         Ok(url) => url,
         Err(response) => return response,
     };
-    no_store(
-        Envelope::ok(
-            "ok",
-            UploadFormData {
-                key,
-                img_url,
-                url: form.url,
-                fields: form
-                    .fields
-                    .into_iter()
-                    .map(|(name, value)| (name, Value::String(value)))
-                    .collect(),
-                file_field: form.file_field,
-                max_size,
-                expires_in: state.limits.direct_expires_secs,
-            },
-        )
-        .into_response(StatusCode::OK),
+    form_reply(
+        &state,
+        UploadFormData {
+            key,
+            img_url,
+            file_id: None,
+            url: form.url,
+            fields: Map::new(),
+            file_field: form.file_field,
+            max_size,
+            expires_in: 0,
+        },
+        form.fields,
     )
+}
+
+/// The `upload-form` reply: `data` with `fields` in their order and the ticket's lifetime.
+fn form_reply(
+    state: &AppState,
+    mut data: UploadFormData,
+    fields: Vec<(String, String)>,
+) -> HttpResponse {
+    data.fields = fields
+        .into_iter()
+        .map(|(name, value)| (name, Value::String(value)))
+        .collect();
+    data.expires_in = state.limits.direct_expires_secs;
+    no_store(Envelope::ok("ok", data).into_response(StatusCode::OK))
+}
+
+/// The reply when WeChat Cloud Run storage refused or failed: WeChat's `errcode` and `errmsg`
+/// when it answered with them (no secret: the token is never part of them), else `failed`.
+fn tcb_failure(error: &anyhow::Error) -> HttpResponse {
+    log::error!("a Cloud Run upload ticket failed: {error:#}");
+    match error.downcast_ref::<wx_api::WxError>() {
+        Some(wx_api::WxError::Api { errcode, errmsg }) => failed(format!(
+            "WeChat Cloud Run storage error {errcode}: {errmsg}"
+        )),
+        _ => failed("failed"),
+    }
 }
 
 /// `POST confirm` `{"key"}` (JSON or urlencoded; `key` may also be the image URL): check the

@@ -6,14 +6,15 @@
 //! - `mine=1`: only the caller's own photos (needs a session).
 //!
 //! `{"code":0,"msg":"ok","data":["<url>",…]}` — at most `list.max_keys` URLs, signed ones for
-//! a private bucket; an empty array past the last page. A store or index failure is
+//! a private bucket, temporary download URLs on WeChat Cloud Run storage (one
+//! `batchdownloadfile` per 50 keys); an empty array past the last page. A store or index failure is
 //! `{"code":-1,"msg":"failed","data":{}}` (the cause goes to the log); an `after` naming no
 //! photo of the folder is `参数错误`.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use weapp_common::envelope::Envelope;
 
-use super::{AppState, failed, image_url, origin};
+use super::{AppState, failed, origin};
 use crate::{
     auth::{login_required, query_pairs},
     index::{Cursor, key_time},
@@ -78,14 +79,25 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             return failed("failed");
         }
     };
-    let origin = origin(&req);
-    let mut urls = Vec::with_capacity(keys.len());
-    for key in &keys {
-        match image_url(&state, key, &origin).await {
-            Ok(url) => urls.push(url),
-            Err(response) => return response,
+    let urls = match state.storage.image_urls(&keys, &origin(&req)).await {
+        Ok(urls) => urls,
+        Err(error) => {
+            log::error!("the image URLs of a page failed: {error:#}");
+            return failed("failed");
         }
-    }
+    };
+    // A key the store no longer knows (Cloud Run: deleted behind the album's back) is left
+    // out; the next reconciliation unlists it.
+    let urls: Vec<String> = keys
+        .iter()
+        .zip(urls)
+        .filter_map(|(key, url)| {
+            if url.is_none() {
+                log::warn!("listed {key} is not in the store");
+            }
+            url
+        })
+        .collect();
     Envelope::ok("ok", urls).into_response(StatusCode::OK)
 }
 

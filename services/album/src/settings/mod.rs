@@ -17,11 +17,12 @@
 //! | `cosUploadFolder` | `cos.folder` | `/` |
 //! | `cosDomain` | `cos.domain` | derived from the backend |
 //!
-//! The sections are defined in [`sections`] (store, limits) and [`access`] (login, index,
-//! direct uploads, the 2017 v4 clients).
+//! The sections are defined in [`sections`] (store, limits), [`access`] (login, index,
+//! direct uploads, the 2017 v4 clients) and [`tcb`] (WeChat Cloud Run storage).
 
 pub mod access;
 pub mod sections;
+pub mod tcb;
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ pub use access::{AuthMode, AuthSettings, DeleteSettings, IndexSettings, IndexSto
 pub use sections::{
     Backend, CosSettings, ListSettings, StorageSettings, UploadSettings, bucket_name,
 };
+pub use tcb::TcbSettings;
 
 weapp_common::service_settings! {
     env: "ALBUM",
@@ -85,6 +87,7 @@ impl Settings {
         self.delete.validate()?;
         self.index.validate()?;
         self.v4.validate()?;
+        tcb::validate(&self)?;
         if matches!(self.storage.backend, Backend::S3 | Backend::Cos) && self.cos.bucket.is_empty()
         {
             return Err(invalid(

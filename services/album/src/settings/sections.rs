@@ -74,13 +74,17 @@ pub enum Backend {
     S3,
     /// Tencent COS through its S3 API; direct uploads use the COS XML v5 signature.
     Cos,
+    /// The object storage of a WeChat Cloud Run (云托管) environment through the WeChat API
+    /// (`storage.tcb.*`, [`super::TcbSettings`]); the list comes from the Redis index, image
+    /// URLs are temporary download URLs.
+    Tcb,
 }
 
 /// How to reach the object store.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct StorageSettings {
-    /// `local` (default), `memory`, `s3` or `cos`.
+    /// `local` (default), `memory`, `s3`, `cos` or `tcb`.
     pub backend: Backend,
     /// Directory of the `local` backend.
     pub data_dir: PathBuf,
@@ -103,6 +107,8 @@ pub struct StorageSettings {
     /// bucket). `false` — COS's default, a private bucket — makes `/list` and the upload
     /// replies carry signed GET URLs valid `list.url_expires_secs`.
     pub public_read: bool,
+    /// The WeChat Cloud Run environment of the `tcb` backend.
+    pub tcb: super::TcbSettings,
 }
 
 impl Default for StorageSettings {
@@ -117,6 +123,7 @@ impl Default for StorageSettings {
             request_timeout_secs: 30,
             max_retries: 3,
             public_read: true,
+            tcb: super::TcbSettings::default(),
         }
     }
 }

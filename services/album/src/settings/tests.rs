@@ -101,3 +101,107 @@ fn bucket_gets_the_appid_suffix_once() {
     cos.app_id = String::new();
     assert_eq!(bucket_name(&cos), "album-1250000000");
 }
+
+/// A valid `tcb` configuration, plus `extra`.
+fn tcb(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {
+    let mut pairs = vec![
+        ("ALBUM_STORAGE__BACKEND", "tcb"),
+        ("ALBUM_STORAGE__TCB__ENV", "prod-2g0f3b1c8e4a9d7f"),
+        ("ALBUM_INDEX__STORE", "redis"),
+        ("ALBUM_REDIS__URL", "redis://127.0.0.1:6379/0"),
+        ("ALBUM_WX__APP_ID", "wx0000000000000000"),
+        ("ALBUM_WX__APP_SECRET", "app-secret-TOPSECRET"),
+    ];
+    pairs.extend_from_slice(extra);
+    Settings::load_from(&pairs)
+}
+
+fn error_of(result: Result<Settings, ConfigError>) -> String {
+    result.err().map(|e| e.to_string()).unwrap_or_default()
+}
+
+#[test]
+fn tcb_reads_its_environment_and_every_token_mode() -> Result<(), ConfigError> {
+    let settings = tcb(&[("ALBUM_STORAGE__TCB__URL_MAX_AGE_SECS", "600")])?;
+    assert_eq!(settings.storage.backend, Backend::Tcb);
+    assert_eq!(settings.storage.tcb.env, "prod-2g0f3b1c8e4a9d7f");
+    assert_eq!(settings.storage.tcb.url_max_age_secs, 600);
+    assert_eq!(
+        settings.storage.tcb.token.mode,
+        wx_api::TokenMode::AppSecret
+    );
+    for mode in ["stable_token", "open_api"] {
+        tcb(&[("ALBUM_STORAGE__TCB__TOKEN__MODE", mode)])?;
+    }
+    tcb(&[
+        ("ALBUM_STORAGE__TCB__TOKEN__MODE", "cloudbase"),
+        (
+            "ALBUM_STORAGE__TCB__TOKEN__CLOUDBASE_ACCESS_TOKEN",
+            "cloud-TOPSECRET",
+        ),
+    ])?;
+    Ok(())
+}
+
+#[test]
+fn tcb_shares_the_token_through_the_albums_redis_unless_told_otherwise() -> Result<(), ConfigError>
+{
+    use secrecy::ExposeSecret;
+    let settings = tcb(&[])?;
+    let token = settings
+        .storage
+        .tcb
+        .token_config("redis://127.0.0.1:6379/0");
+    assert_eq!(token.redis_url.expose_secret(), "redis://127.0.0.1:6379/0");
+    let settings = tcb(&[("ALBUM_STORAGE__TCB__TOKEN__REDIS_URL", "redis://10.0.0.9/2")])?;
+    let token = settings
+        .storage
+        .tcb
+        .token_config("redis://127.0.0.1:6379/0");
+    assert_eq!(token.redis_url.expose_secret(), "redis://10.0.0.9/2");
+    Ok(())
+}
+
+#[test]
+fn tcb_refuses_the_memory_index_naming_the_key() {
+    let error = error_of(tcb(&[("ALBUM_INDEX__STORE", "memory")]));
+    assert!(
+        error.contains("index.store") && error.contains("redis"),
+        "{error}"
+    );
+}
+
+#[test]
+fn tcb_needs_its_env_and_its_modes_credentials() {
+    let error = error_of(tcb(&[("ALBUM_STORAGE__TCB__ENV", " ")]));
+    assert!(error.contains("storage.tcb.env"), "{error}");
+    let error = error_of(tcb(&[("ALBUM_WX__APP_SECRET", "")]));
+    assert!(error.contains("wx.app_secret"), "{error}");
+    let error = error_of(tcb(&[("ALBUM_STORAGE__TCB__TOKEN__MODE", "cloudbase")]));
+    assert!(error.contains("cloudbase_access_token"), "{error}");
+    let error = error_of(tcb(&[("ALBUM_STORAGE__TCB__URL_MAX_AGE_SECS", "0")]));
+    assert!(error.contains("url_max_age_secs"), "{error}");
+    let error = error_of(tcb(&[("ALBUM_UPLOAD__MAX_FILE_SIZE", "9000000")]));
+    assert!(error.contains("upload.max_file_size"), "{error}");
+}
+
+#[test]
+fn a_misspelt_tcb_key_fails_naming_it() {
+    let error = error_of(tcb(&[("ALBUM_STORAGE__TCB__ENVID", "x")]));
+    assert!(error.contains("envid"), "{error}");
+    let error = error_of(tcb(&[("ALBUM_STORAGE__TCB__TOKEN__MOD", "open_api")]));
+    assert!(error.contains("mod"), "{error}");
+}
+
+#[test]
+fn tcb_secrets_are_not_in_debug_output() -> Result<(), ConfigError> {
+    let settings = tcb(&[
+        ("ALBUM_STORAGE__TCB__TOKEN__MODE", "cloudbase"),
+        (
+            "ALBUM_STORAGE__TCB__TOKEN__CLOUDBASE_ACCESS_TOKEN",
+            "cloud-TOPSECRET",
+        ),
+    ])?;
+    assert!(!format!("{settings:?}").contains("TOPSECRET"));
+    Ok(())
+}

@@ -12,10 +12,14 @@ use weapp_common::{
 
 use super::{
     signer::{MacKey, Signer, StoreSigner, form::S3Post},
+    tcb::TcbStore,
     uploads::Sweeper,
 };
-use crate::keys::Folder;
-use crate::settings::{Backend, Settings, bucket_name};
+use crate::{
+    index::Index,
+    keys::Folder,
+    settings::{Backend, IndexStore, Settings, bucket_name},
+};
 
 /// What [`build`] returns.
 pub(super) struct Built {
@@ -27,9 +31,12 @@ pub(super) struct Built {
     pub signer: Signer,
     /// The sweeper of unfinished multipart uploads (S3 and COS).
     pub sweeper: Option<Sweeper>,
+    /// The Cloud Run store, when that is the backend.
+    pub tcb: Option<TcbStore>,
 }
 
-pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
+/// Build the configured backend; `index` is the album's (the `tcb` backend lists from it).
+pub(super) fn build(settings: &Settings, index: &Index) -> anyhow::Result<Built> {
     let mac = MacKey::from_config(&settings.upload.signing_key);
     match settings.storage.backend {
         Backend::Local => {
@@ -45,6 +52,7 @@ pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
                 attributes: false,
                 signer: Signer::new(StoreSigner::Album, mac),
                 sweeper: None,
+                tcb: None,
             })
         }
         Backend::Memory => Ok(Built {
@@ -53,9 +61,43 @@ pub(super) fn build(settings: &Settings) -> anyhow::Result<Built> {
             attributes: true,
             signer: Signer::new(StoreSigner::Album, mac),
             sweeper: None,
+            tcb: None,
         }),
         Backend::S3 | Backend::Cos => build_s3(settings, mac),
+        Backend::Tcb => build_tcb(settings, index, mac),
     }
+}
+
+/// The Cloud Run backend: a token keeper of `wx.*` and `storage.tcb.token`, its storage client,
+/// the index as its list.
+fn build_tcb(settings: &Settings, index: &Index, mac: MacKey) -> anyhow::Result<Built> {
+    if settings.index.store != IndexStore::Redis || !matches!(index, Index::Redis(_)) {
+        anyhow::bail!(
+            "storage.backend = tcb needs index.store = redis: Cloud Run storage cannot list \
+             files, so the album's list lives in its Redis index"
+        );
+    }
+    let tcb = &settings.storage.tcb;
+    let client = wx_api::WxClient::new(settings.wx.clone())
+        .context("configuring the WeChat API client (wx.*)")?;
+    let token = tcb.token_config(&settings.redis.connection_url());
+    let keeper = wx_api::TokenKeeper::new(client, &token).context("storage.tcb.token")?;
+    let cloud = wx_api::CloudStorage::new(keeper, &tcb.cloud_run()).context("storage.tcb.env")?;
+    let store = TcbStore::new(
+        cloud,
+        index.clone(),
+        Folder::new(&settings.cos.folder).prefix(),
+        settings.storage_timeout(),
+        std::time::Duration::from_secs(tcb.url_max_age_secs),
+    )?;
+    Ok(Built {
+        store: Arc::new(store.clone()),
+        public_prefix: Some(String::new()),
+        attributes: false,
+        signer: Signer::new(StoreSigner::Tcb, mac),
+        sweeper: None,
+        tcb: Some(store),
+    })
 }
 
 fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
@@ -126,6 +168,7 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
         attributes: true,
         signer: Signer::new(store_signer, mac),
         sweeper: Some(sweeper),
+        tcb: None,
     })
 }
 

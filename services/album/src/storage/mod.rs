@@ -1,13 +1,15 @@
-//! Where the photos live: one [`object_store::ObjectStore`] (S3/COS, local filesystem or memory)
-//! plus the folder, the image URLs (public, or signed for a private bucket), the owners of
+//! Where the photos live: one [`object_store::ObjectStore`] (S3/COS, local filesystem, memory or
+//! WeChat Cloud Run storage, [`TcbStore`]) plus the folder, the image URLs (public, or signed for a private bucket), the owners of
 //! objects and the signer of direct uploads.
 //!
 //! The album's routes speak only to [`Storage`]; which backend sits behind it is configuration
 //! (`storage.backend`, [`crate::settings::Backend`]).
 
 mod backend;
+mod meta;
 mod owner;
 pub mod signer;
+mod tcb;
 pub mod uploads;
 mod urls;
 pub mod writer;
@@ -15,7 +17,7 @@ pub mod writer;
 use std::{sync::Arc, time::SystemTime};
 
 use futures_util::TryStreamExt;
-use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, path::Path};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, path::Path};
 
 use crate::{
     image::{ImageKind, SNIFF_LEN},
@@ -23,7 +25,9 @@ use crate::{
     settings::Settings,
 };
 
+pub use meta::{Head, Stored};
 pub use signer::{FormTicket, Grant, MacKey, PutTicket, Signed, Signer};
+pub use tcb::{TcbForm, TcbStore};
 pub use urls::{Origin, PublicBase};
 pub use writer::{WriteError, WriteOptions};
 
@@ -40,77 +44,27 @@ pub struct Storage {
     multipart_threshold: u64,
     stored: Stored,
     sweeper: Option<uploads::Sweeper>,
-}
-
-/// Counters of what the album stored (`/metrics`): images and their bytes, through the
-/// service or checked after a direct upload.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    /// `weapp_album_images_stored_total`.
-    pub images: prometheus::IntCounter,
-    /// `weapp_album_bytes_stored_total`.
-    pub bytes: prometheus::IntCounter,
-}
-
-impl Stored {
-    /// New counters, registered in `registry`.
-    ///
-    /// # Errors
-    /// When the registry already holds metrics of these names.
-    pub fn registered(registry: &prometheus::Registry) -> prometheus::Result<Self> {
-        let counter = |name: &str, help: &str| {
-            let counter = prometheus::IntCounter::new(name, help)?;
-            registry.register(Box::new(counter.clone()))?;
-            Ok::<_, prometheus::Error>(counter)
-        };
-        Ok(Self {
-            images: counter(
-                "weapp_album_images_stored_total",
-                "Images stored: uploads through the album, and direct uploads once checked.",
-            )?,
-            bytes: counter(
-                "weapp_album_bytes_stored_total",
-                "Bytes of the images stored.",
-            )?,
-        })
-    }
-
-    /// One image of `size` bytes stored.
-    pub fn add(&self, size: u64) {
-        self.images.inc();
-        self.bytes.inc_by(size);
-    }
-}
-
-/// What the store knows of one object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
-    /// Size in bytes.
-    pub size: u64,
-    /// The store's ETag, if it gives one.
-    pub etag: Option<String>,
-    /// Last modification, ms since the epoch.
-    pub ms: i64,
-}
-
-impl From<&ObjectMeta> for Head {
-    fn from(meta: &ObjectMeta) -> Self {
-        Self {
-            size: meta.size,
-            etag: meta.e_tag.clone(),
-            ms: meta.last_modified.timestamp_millis(),
-        }
-    }
+    /// The Cloud Run store (the same as `store`) when that is the backend: its image URLs,
+    /// upload tickets and owners (kept in the index only) differ from the other backends'.
+    tcb: Option<TcbStore>,
 }
 
 impl Storage {
-    /// Build the configured backend and its signer; `stored` counts what it stores.
+    /// Build the configured backend and its signer; `stored` counts what it stores, `index`
+    /// is the album's (the `tcb` backend lists from it).
     ///
     /// # Errors
-    /// When the backend cannot be built (bad endpoint URL, data directory not creatable).
-    pub fn from_settings(settings: &Settings, stored: Stored) -> anyhow::Result<Self> {
-        let built = backend::build(settings)?;
-        let public = if !settings.cos.domain.is_empty() {
+    /// When the backend cannot be built (bad endpoint URL, data directory not creatable, `tcb`
+    /// without the Redis index or with unusable WeChat settings).
+    pub fn from_settings(
+        settings: &Settings,
+        index: &crate::index::Index,
+        stored: Stored,
+    ) -> anyhow::Result<Self> {
+        let built = backend::build(settings, index)?;
+        let public = if built.tcb.is_some() {
+            PublicBase::Fixed(String::new())
+        } else if !settings.cos.domain.is_empty() {
             PublicBase::Fixed(urls::with_trailing_slash(&settings.cos.domain))
         } else if let Some(prefix) = built.public_prefix {
             PublicBase::Fixed(prefix)
@@ -134,7 +88,38 @@ impl Storage {
             multipart_threshold: settings.upload.multipart_threshold,
             stored,
             sweeper: built.sweeper,
+            tcb: built.tcb,
         })
+    }
+
+    /// The Cloud Run store, when that is the backend.
+    pub fn tcb(&self) -> Option<&TcbStore> {
+        self.tcb.as_ref()
+    }
+
+    /// What the backend must learn before the album serves (Cloud Run: its file-ID prefix);
+    /// nothing for the others.
+    ///
+    /// # Errors
+    /// The backend did not answer.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        match &self.tcb {
+            Some(tcb) => Box::pin(tcb.prepare()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Delete whatever sits at `key` even when the store will not show it (Cloud Run: a file
+    /// posted without `x-cos-meta-fileid`); whether there was something. Always `false` on
+    /// the backends that show every object.
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn discard_unreadable(&self, key: &str) -> anyhow::Result<bool> {
+        match &self.tcb {
+            Some(tcb) => Box::pin(tcb.discard(key)).await,
+            None => Ok(false),
+        }
     }
 
     /// Abort the folder's multipart uploads begun before `cutoff` (unix seconds), at `now`;
@@ -191,13 +176,42 @@ impl Storage {
     }
 
     /// The URL a client reads `key` at: the original `cosDomain + key` (each path segment
-    /// percent-encoded), or a signed `GET` URL valid `list.url_expires_secs` for a private
-    /// bucket.
+    /// percent-encoded), a signed `GET` URL valid `list.url_expires_secs` for a private
+    /// bucket, or a temporary download URL from Cloud Run.
     ///
     /// # Errors
-    /// When the store's signer fails (private buckets only).
+    /// When the store's signer fails (private buckets only), or Cloud Run does not know `key`.
     pub async fn image_url(&self, key: &str, origin: &Origin) -> anyhow::Result<String> {
-        self.urls.image_url(key, origin, SystemTime::now()).await
+        match &self.tcb {
+            Some(tcb) => Box::pin(tcb.image_urls(&[key]))
+                .await?
+                .pop()
+                .flatten()
+                .ok_or_else(|| anyhow::anyhow!("Cloud Run storage does not know {key}")),
+            None => self.urls.image_url(key, origin, SystemTime::now()).await,
+        }
+    }
+
+    /// The URLs of a page of `keys`, in order: `None` for a key whose file the store does not
+    /// know (Cloud Run; one `batchdownloadfile` per 50 keys). The other backends name every
+    /// key.
+    ///
+    /// # Errors
+    /// As [`Storage::image_url`], for the whole page.
+    pub async fn image_urls(
+        &self,
+        keys: &[String],
+        origin: &Origin,
+    ) -> anyhow::Result<Vec<Option<String>>> {
+        if let Some(tcb) = &self.tcb {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            return Box::pin(tcb.image_urls(&keys)).await;
+        }
+        let mut urls = Vec::with_capacity(keys.len());
+        for key in keys {
+            urls.push(Some(self.image_url(key, origin).await?));
+        }
+        Ok(urls)
     }
 
     /// The album's own URL of `key` (`{origin}{base}/album/files/{key}`).
@@ -213,6 +227,9 @@ impl Storage {
     /// The path part of the public URL prefix (`/album/` for a path-style bucket URL), which
     /// the original client leaves in the `filepath` it sends to delete.
     pub fn url_path_prefix(&self) -> String {
+        if let Some(tcb) = &self.tcb {
+            return tcb.url_path_prefix();
+        }
         self.urls.url_path_prefix()
     }
 
@@ -283,11 +300,19 @@ impl Storage {
     }
 
     /// Readiness: a HEAD of a key that should not exist. An answer (found or not) means the
-    /// store is reachable and our credentials work.
+    /// store is reachable and our credentials work. On Cloud Run storage: the token keeper
+    /// has a token (or needs none).
     ///
     /// # Errors
     /// The store's error, as text for the log.
     pub async fn probe(&self) -> Result<(), String> {
+        // Cloud Run: a token can be had (usually from Redis) — no storage call per probe, as
+        // WeChat counts API calls against a daily quota.
+        if let Some(tcb) = &self.tcb {
+            return Box::pin(tcb.cloud().keeper().ready())
+                .await
+                .map_err(|error| error.to_string());
+        }
         let path = Path::from(format!("{}.readyz-probe", self.folder.prefix()));
         match self.store.head(&path).await {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),

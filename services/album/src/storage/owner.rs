@@ -3,7 +3,7 @@
 //! local filesystem keeps no metadata, so there the album writes a side record
 //! `{folder}.album-owners/{key in the folder}` holding the openid, which the original's
 //! folder listing never shows (it lists only the folder's own level) and which goes with the
-//! image on delete.
+//! image on delete. On WeChat Cloud Run storage the owner lives in the album's index only.
 
 use object_store::{Attribute, GetOptions, ObjectStoreExt, PutPayload, path::Path};
 
@@ -23,7 +23,7 @@ fn side_path(storage: &Storage, key: &str) -> object_store::Result<Path> {
 /// # Errors
 /// The store's error.
 pub(super) async fn record(storage: &Storage, key: &str, owner: &str) -> object_store::Result<()> {
-    if storage.attributes {
+    if storage.attributes || storage.tcb.is_some() {
         return Ok(());
     }
     let payload = PutPayload::from(owner.as_bytes().to_vec());
@@ -39,6 +39,9 @@ pub(super) async fn record(storage: &Storage, key: &str, owner: &str) -> object_
 /// # Errors
 /// The store's error.
 pub(super) async fn read(storage: &Storage, key: &str) -> object_store::Result<Option<String>> {
+    if storage.tcb.is_some() {
+        return Ok(None);
+    }
     let (path, options) = if storage.attributes {
         let options = GetOptions {
             head: true,
@@ -72,7 +75,7 @@ pub(super) async fn read(storage: &Storage, key: &str) -> object_store::Result<O
 /// # Errors
 /// The store's error.
 pub(super) async fn forget(storage: &Storage, key: &str) -> object_store::Result<()> {
-    if storage.attributes {
+    if storage.attributes || storage.tcb.is_some() {
         return Ok(());
     }
     match storage.store.delete(&side_path(storage, key)?).await {

@@ -31,6 +31,7 @@ fn storage_with(max_file_size: u64, multipart_threshold: u64, public: PublicBase
         multipart_threshold,
         stored: Stored::registered(&prometheus::Registry::new()).unwrap_or_else(|e| panic!("{e}")),
         sweeper: None,
+        tcb: None,
     }
 }
 

@@ -29,7 +29,7 @@ pub use reconcile::{ReconcileReport, reconcile};
 
 use crate::{
     index::{Entry, Index, IndexError, Ticket, TicketState},
-    messages::{MSG_NOT_IMAGE, MSG_TICKET_USED, too_large_message},
+    messages::{MSG_NO_FILEID, MSG_NOT_IMAGE, MSG_TICKET_USED, too_large_message},
     storage::{Head, Storage},
 };
 
@@ -59,6 +59,9 @@ pub enum CheckError {
     /// The index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
+    /// A backend's own call failed (Cloud Run: deleting an unreadable upload).
+    #[error("storage: {0:#}")]
+    Backend(#[from] anyhow::Error),
 }
 
 /// Milliseconds since the epoch of `at`.
@@ -169,11 +172,20 @@ impl Checker {
         Ok((Verdict::Listed, Some(head)))
     }
 
-    /// Check `ticket` now and record what was found in it (state only; not saved).
-    async fn check(&self, ticket: &mut Ticket) -> Result<Verdict, CheckError> {
+    /// Check `ticket` now and record what was found in it (state only; not saved). `settle`:
+    /// the upload is over (the client confirmed it, or this is the final check), so a file
+    /// the store hides (Cloud Run, without `x-cos-meta-fileid`) is deleted and refused.
+    async fn check(&self, ticket: &mut Ticket, settle: bool) -> Result<Verdict, CheckError> {
         match ticket.state.clone() {
             TicketState::Pending => {
-                let (verdict, head) = self.inspect(ticket).await?;
+                let (mut verdict, head) = self.inspect(ticket).await?;
+                if verdict == Verdict::Missing
+                    && settle
+                    && self.storage.discard_unreadable(&ticket.key).await?
+                {
+                    log::info!("deleted {}: uploaded without x-cos-meta-fileid", ticket.key);
+                    verdict = Verdict::Rejected(MSG_NO_FILEID.to_owned());
+                }
                 match &verdict {
                     Verdict::Listed => {
                         ticket.state = TicketState::Listed {
@@ -220,7 +232,7 @@ impl Checker {
             let listed = self.index.get(key).await?.is_some();
             return Ok(listed.then_some(Verdict::Listed));
         };
-        let verdict = self.check(&mut ticket).await?;
+        let verdict = self.check(&mut ticket, true).await?;
         self.reschedule(ticket, now_ms).await?;
         Ok(Some(verdict))
     }
@@ -256,7 +268,8 @@ impl Checker {
             }
             for mut ticket in due {
                 checked += 1;
-                if let Err(error) = self.check(&mut ticket).await {
+                let last = now_ms >= ticket.expires_ms.saturating_add(self.grace_ms);
+                if let Err(error) = self.check(&mut ticket, last).await {
                     log::warn!("checking the direct upload {} failed: {error}", ticket.key);
                     // Try again at the next interval, final check or not.
                     let interval = i64::try_from(self.interval.as_millis()).unwrap_or(0);
@@ -281,18 +294,22 @@ impl Checker {
     /// Build the index if it never was, then mark it built (so `/list` answers).
     async fn build_once(&self) {
         loop {
-            match self.index.is_built().await {
-                Ok(true) => break,
-                Ok(false) => match reconcile(&self.storage, &self.index).await {
-                    Ok(report) => {
-                        log::info!("album index built: {report}");
-                        if self.index.is_built().await.unwrap_or(false) {
-                            break;
+            if let Err(error) = self.storage.prepare().await {
+                log::warn!("preparing the store failed: {error:#}");
+            } else {
+                match self.index.is_built().await {
+                    Ok(true) => break,
+                    Ok(false) => match reconcile(&self.storage, &self.index).await {
+                        Ok(report) => {
+                            log::info!("album index built: {report}");
+                            if self.index.is_built().await.unwrap_or(false) {
+                                break;
+                            }
                         }
-                    }
-                    Err(error) => log::warn!("building the album index failed: {error}"),
-                },
-                Err(error) => log::warn!("album index unavailable: {error}"),
+                        Err(error) => log::warn!("building the album index failed: {error}"),
+                    },
+                    Err(error) => log::warn!("album index unavailable: {error}"),
+                }
             }
             // Another instance holds the lock, or a backend is down: look again shortly.
             tokio::time::sleep(self.interval.min(Duration::from_secs(2))).await;

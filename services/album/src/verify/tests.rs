@@ -19,8 +19,9 @@ fn setup() -> (Checker, Storage, Index) {
     settings.cos.folder = "/photos/".into();
     let stored = crate::storage::Stored::registered(&prometheus::Registry::new())
         .unwrap_or_else(|e| panic!("{e}"));
-    let storage = Storage::from_settings(&settings, stored).unwrap_or_else(|e| panic!("{e}"));
     let index = Index::Memory(MemoryIndex::new());
+    let storage =
+        Storage::from_settings(&settings, &index, stored).unwrap_or_else(|e| panic!("{e}"));
     let checker = Checker::new(
         storage.clone(),
         index.clone(),

@@ -257,7 +257,7 @@ impl Drop for TestApp {
 }
 
 /// Delete every Redis key under `prefixes` (a test's own).
-fn purge_redis(prefixes: &[String]) {
+pub fn purge_redis(prefixes: &[String]) {
     let prefixes = prefixes.to_vec();
     let cleanup = std::thread::spawn(move || -> redis::RedisResult<()> {
         let mut connection = redis::Client::open(redis_url())?.get_connection()?;

@@ -16,5 +16,6 @@ mod metrics;
 mod openapi;
 mod private;
 mod sweep;
+mod tcb;
 mod upload;
 mod v4;

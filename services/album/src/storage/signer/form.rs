@@ -100,6 +100,7 @@ pub(super) fn sign(
 ) -> anyhow::Result<FormTicket> {
     let content_type = grant.kind.mime();
     match store {
+        StoreSigner::Tcb => anyhow::bail!("Cloud Run upload forms come from WeChat's tickets"),
         StoreSigner::Album => {
             let expires = grant.expires_at();
             let signature = mac.sign(&Signed {

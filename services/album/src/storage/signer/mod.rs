@@ -87,6 +87,10 @@ pub enum StoreSigner {
     },
     /// The album's own signatures (local and memory backends).
     Album,
+    /// WeChat Cloud Run storage: WeChat signs (upload tickets, temporary download URLs), so
+    /// nothing is signed here; `upload-url` is refused and `upload-form` answers a ticket
+    /// ([`crate::storage::TcbStore`]).
+    Tcb,
 }
 
 /// Signs for the configured backend; the album's own [`MacKey`] is always there (local
@@ -103,6 +107,7 @@ impl std::fmt::Debug for Signer {
             StoreSigner::Cos { endpoint, .. } => write!(f, "Signer::Cos({})", endpoint.host()),
             StoreSigner::S3 { post } => write!(f, "Signer::S3({})", post.url),
             StoreSigner::Album => f.write_str("Signer::Album([REDACTED])"),
+            StoreSigner::Tcb => f.write_str("Signer::Tcb"),
         }
     }
 }
@@ -144,6 +149,7 @@ impl Signer {
             ("Content-Length".to_owned(), length.clone()),
         ];
         let upload_url = match &self.store {
+            StoreSigner::Tcb => anyhow::bail!("Cloud Run storage takes no signed PUT"),
             StoreSigner::Cos {
                 credentials,
                 endpoint,
@@ -208,6 +214,7 @@ impl Signer {
         now: SystemTime,
     ) -> anyhow::Result<String> {
         Ok(match &self.store {
+            StoreSigner::Tcb => anyhow::bail!("Cloud Run download URLs come from WeChat"),
             StoreSigner::Cos {
                 credentials,
                 endpoint,
