@@ -58,6 +58,15 @@ end
 return 1
 ";
 
+/// One seat of entry `ARGV[1]` is free again (its player left from another node): listed at
+/// the front, so the player's next claim finds its old room first, as on one node.
+const RELEASE: &str = r"
+if redis.call('HINCRBY', KEYS[2], ARGV[1], 1) == 1 then
+  redis.call('LPUSH', KEYS[1], ARGV[1])
+end
+return 1
+";
+
 /// Unlists every entry of node `ARGV[1]` (a dead node); returns how many.
 const PURGE_NODE: &str = r"
 local prefix = ARGV[1] .. '|'
@@ -156,6 +165,15 @@ impl Lobby {
     pub(crate) async fn set_free(&mut self, entry: &str, free: usize) -> redis::RedisResult<()> {
         let free = free.to_string();
         let _: i64 = self.run(SET_FREE, &[entry, &free]).await?;
+        Ok(())
+    }
+
+    /// One more free seat in `entry` (see [`RELEASE`]).
+    ///
+    /// # Errors
+    /// Redis unreachable.
+    pub(crate) async fn release(&mut self, entry: &str) -> redis::RedisResult<()> {
+        let _: i64 = self.run(RELEASE, &[entry]).await?;
         Ok(())
     }
 

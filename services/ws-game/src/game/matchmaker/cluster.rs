@@ -93,8 +93,15 @@ impl Matchmaker {
     }
 
     /// Our player leaves a room of another node.
-    pub(super) fn leave_remote(&mut self, number: u64, room: &RemoteRoom, how: Departure) {
+    pub(super) async fn leave_remote(&mut self, number: u64, room: &RemoteRoom, how: Departure) {
         self.remote_seats.remove(&number);
+        if let Some(cluster) = self.joined_cluster()
+            && let Some(mut lobby) = cluster.lobby()
+        {
+            // Free the seat now rather than when the owner hears of it, so a re-join from here
+            // finds it (the owner then sets the exact count).
+            let _ = lobby.release(&entry(&room.owner, room.id)).await;
+        }
         if let Some(cluster) = &self.cluster {
             let leave = Wire::Leave {
                 room: room.id,

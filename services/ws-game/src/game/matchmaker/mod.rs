@@ -219,7 +219,7 @@ impl Matchmaker {
             None => return,
             Some(Place::Local(link)) => link,
             Some(Place::Remote(room)) => {
-                self.leave_remote(seat.number(), &room, how);
+                self.leave_remote(seat.number(), &room, how).await;
                 return;
             }
         };
