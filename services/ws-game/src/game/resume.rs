@@ -53,7 +53,17 @@ pub(crate) struct Holding {
     held: Mutex<HashMap<String, Player>>,
     asks: Mutex<HashMap<u64, oneshot::Sender<Option<Handover>>>>,
     next_ask: AtomicU64,
+    /// Tokens of this node's players still connected: a resume may arrive before the old
+    /// socket is seen to drop, and then waits for it (up to [`RELEASE_WAIT`]).
+    live: Mutex<std::collections::HashSet<String>>,
+    released: tokio::sync::Notify,
 }
+
+/// How long a resume waits for the player's old socket to be seen dropping.
+const RELEASE_WAIT: Duration = Duration::from_secs(1);
+
+/// How long a token names its node in Redis while its player is connected.
+const TOKEN_TTL_MS: u64 = 3_600_000;
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -66,6 +76,8 @@ impl Holding {
             held: Mutex::default(),
             asks: Mutex::default(),
             next_ask: AtomicU64::new(1),
+            live: Mutex::default(),
+            released: tokio::sync::Notify::new(),
         }
     }
 }
@@ -79,12 +91,44 @@ impl Game {
     /// A new player with a resume token ([`Player::resume_token`]).
     pub fn connect_resumable(&self, outbox: Outbox) -> Player {
         let mut player = self.connect(outbox);
-        player.token = Some(format!(
-            "{}{}",
-            crate::codec::new_sid(),
-            crate::codec::new_sid()
-        ));
+        let token = format!("{}{}", crate::codec::new_sid(), crate::codec::new_sid());
+        self.name_holder(&token, TOKEN_TTL_MS);
+        locked(&self.shared.holding.live).insert(token.clone());
+        player.token = Some(token);
         player
+    }
+
+    /// Cluster mode: `{prefix}:resume:{token}` → this node, for `ttl_ms`.
+    fn name_holder(&self, token: &str, ttl_ms: u64) {
+        let Some(cluster) = self.shared.cluster.clone() else {
+            return;
+        };
+        let key = cluster.resume_key(token);
+        self.shared.tracker.spawn(async move {
+            if let Some(mut connection) = cluster.connection() {
+                let _: redis::RedisResult<()> =
+                    connection.pset_ex(key, &*cluster.node(), ttl_ms).await;
+            }
+        });
+    }
+
+    /// The player held under `token`; waits a little for one of ours still connected.
+    async fn take_held(&self, token: &str) -> Option<Player> {
+        let holding = &self.shared.holding;
+        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+        loop {
+            let released = holding.released.notified();
+            if let Some(player) = locked(&holding.held).remove(token) {
+                locked(&holding.live).remove(token);
+                return Some(player);
+            }
+            if !locked(&holding.live).contains(token) {
+                return None;
+            }
+            if tokio::time::timeout_at(deadline, released).await.is_err() {
+                return None;
+            }
+        }
     }
 
     /// The connection of `player` has ended: a player with a token is held for the grace
@@ -115,6 +159,9 @@ impl Game {
             }
             // Still held: the grace is over, the player leaves (dropped outside the lock).
             let expired = locked(&game.shared.holding.held).remove(&token);
+            if expired.is_some() {
+                locked(&game.shared.holding.live).remove(&token);
+            }
             drop(expired);
         });
     }
@@ -122,8 +169,7 @@ impl Game {
     /// The player held under `token`, now on the connection of `outbox`; `None` when no node
     /// holds it (unknown, expired, or its node is gone).
     pub async fn resume(&self, token: &str, outbox: Outbox) -> Option<Player> {
-        let held = locked(&self.shared.holding.held).remove(token);
-        if let Some(mut player) = held {
+        if let Some(mut player) = self.take_held(token).await {
             player.take_over(outbox).await;
             return Some(player);
         }
@@ -178,38 +224,11 @@ impl Game {
     pub(crate) async fn on_resume_wire(&self, wire: Wire) {
         match wire {
             Wire::ResumeAsk { token, node, ask } => {
-                let held = locked(&self.shared.holding.held).remove(&token);
-                let Some(cluster) = self.shared.cluster.clone() else {
-                    return;
-                };
-                let Some(mut player) = held else {
-                    cluster.send(&node, Outbound::Wire(Wire::ResumeDeny { ask }));
-                    return;
-                };
-                let seat = Arc::clone(player.seat());
-                let room = match seat.place() {
-                    Some(Place::Local(link)) => Some((cluster.node(), link.id)),
-                    Some(Place::Remote(room)) => Some((room.owner, room.id)),
-                    None => None,
-                };
-                let handover = Handover {
-                    player: seat.number(),
-                    user: player.user().clone(),
-                    data: *lock(seat.data()),
-                    room,
-                };
-                player.detached = true;
-                let _ = self
-                    .shared
-                    .commands
-                    .send(MatchCommand::Forget { seat })
-                    .await;
-                drop(player);
-                let grant = Wire::ResumeGrant {
-                    ask,
-                    held: handover,
-                };
-                cluster.send(&node, Outbound::Wire(grant));
+                // Off the link's task: it may wait for the old socket to drop.
+                let game = self.clone();
+                self.shared
+                    .tracker
+                    .spawn(async move { game.hand_over(token, node, ask).await });
             }
             Wire::ResumeGrant { ask, held } => {
                 if let Some(answer) = locked(&self.shared.holding.asks).remove(&ask) {
@@ -223,5 +242,41 @@ impl Game {
             }
             _ => {}
         }
+    }
+
+    /// Hands the player held under `token` over to `node`, or refuses.
+    async fn hand_over(&self, token: String, node: Arc<str>, ask: u64) {
+        let held = self.take_held(&token).await;
+        let Some(cluster) = self.shared.cluster.clone() else {
+            return;
+        };
+        let Some(mut player) = held else {
+            cluster.send(&node, Outbound::Wire(Wire::ResumeDeny { ask }));
+            return;
+        };
+        let seat = Arc::clone(player.seat());
+        let room = match seat.place() {
+            Some(Place::Local(link)) => Some((cluster.node(), link.id)),
+            Some(Place::Remote(room)) => Some((room.owner, room.id)),
+            None => None,
+        };
+        let handover = Handover {
+            player: seat.number(),
+            user: player.user().clone(),
+            data: *lock(seat.data()),
+            room,
+        };
+        player.detached = true;
+        let _ = self
+            .shared
+            .commands
+            .send(MatchCommand::Forget { seat })
+            .await;
+        drop(player);
+        let grant = Wire::ResumeGrant {
+            ask,
+            held: handover,
+        };
+        cluster.send(&node, Outbound::Wire(grant));
     }
 }
