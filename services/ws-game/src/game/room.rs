@@ -57,8 +57,9 @@ pub(crate) enum RoomCommand {
 /// Where a resumed member's events go.
 #[derive(Debug)]
 pub(crate) enum Rebinding {
-    /// A connection of this node.
-    Local(super::Outbox),
+    /// A connection of this node, and the game data that connection's player reads: from now
+    /// on the room keeps its member's score there.
+    Local(super::Outbox, super::member::SharedData),
     /// A connection on another node of the cluster.
     Remote(Arc<super::cluster::Cluster>, Arc<str>),
 }
@@ -205,7 +206,16 @@ impl Room {
         };
         let member = &mut self.members[index];
         let outbox = match to {
-            Rebinding::Local(outbox) => outbox,
+            Rebinding::Local(outbox, data) => {
+                // The member may have been reached through another node until now, its score
+                // kept in a copy of its own: the player's copy takes over, up to date.
+                if !Arc::ptr_eq(&data, &member.data) {
+                    let current = *lock(&member.data);
+                    *lock(&data) = current;
+                    member.data = data;
+                }
+                outbox
+            }
             Rebinding::Remote(cluster, node) => {
                 let MemberId::Player(player) = id else {
                     return;

@@ -58,10 +58,12 @@ end
 return 1
 ";
 
-/// One seat of entry `ARGV[1]` is free again (its player left from another node): listed at
-/// the front, so the player's next claim finds its old room first, as on one node.
+/// `ARGV[2]` seats of entry `ARGV[1]` are free again: listed at the front when it was not
+/// listed, so a player's next claim finds its old room first, as on one node. (An entry is
+/// listed exactly while it has a count: every script that unlists one deletes its count.)
 const RELEASE: &str = r"
-if redis.call('HINCRBY', KEYS[2], ARGV[1], 1) == 1 then
+local seats = tonumber(ARGV[2])
+if redis.call('HINCRBY', KEYS[2], ARGV[1], seats) == seats then
   redis.call('LPUSH', KEYS[1], ARGV[1])
 end
 return 1
@@ -168,12 +170,16 @@ impl Lobby {
         Ok(())
     }
 
-    /// One more free seat in `entry` (see [`RELEASE`]).
+    /// `seats` more free seats in `entry` (see [`RELEASE`]); nothing when `seats` is 0.
     ///
     /// # Errors
     /// Redis unreachable.
-    pub(crate) async fn release(&mut self, entry: &str) -> redis::RedisResult<()> {
-        let _: i64 = self.run(RELEASE, &[entry]).await?;
+    pub(crate) async fn release(&mut self, entry: &str, seats: usize) -> redis::RedisResult<()> {
+        if seats == 0 {
+            return Ok(());
+        }
+        let seats = seats.to_string();
+        let _: i64 = self.run(RELEASE, &[entry, &seats]).await?;
         Ok(())
     }
 

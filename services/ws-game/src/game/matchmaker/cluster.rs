@@ -99,8 +99,8 @@ impl Matchmaker {
             && let Some(mut lobby) = cluster.lobby()
         {
             // Free the seat now rather than when the owner hears of it, so a re-join from here
-            // finds it (the owner then sets the exact count).
-            let _ = lobby.release(&entry(&room.owner, room.id)).await;
+            // finds it (the owner, told `released`, frees it no more).
+            let _ = lobby.release(&entry(&room.owner, room.id), 1).await;
         }
         if let Some(cluster) = &self.cluster {
             let leave = Wire::Leave {
@@ -128,6 +128,21 @@ impl Matchmaker {
         };
         if let Err(error) = lobby.set_free(&entry(&cluster.node(), room), free).await {
             log::debug!("cluster: listing room{room} failed: {error}");
+        }
+    }
+
+    /// `seats` more free seats in our room `room` on the seat list (a count added in one
+    /// script, never a total set: claims in flight stay counted). Nothing on a single node or
+    /// while Redis is gone (the room is listed afresh on rejoining).
+    pub(super) async fn release(&self, room: RoomId, seats: usize) {
+        let Some(cluster) = self.joined_cluster() else {
+            return;
+        };
+        let Some(mut lobby) = cluster.lobby() else {
+            return;
+        };
+        if let Err(error) = lobby.release(&entry(&cluster.node(), room), seats).await {
+            log::debug!("cluster: freeing a seat of room{room} failed: {error}");
         }
     }
 
@@ -184,7 +199,7 @@ impl Matchmaker {
                 } else {
                     Departure::Silent
                 };
-                self.vacate(&link, MemberId::Player(player), how).await;
+                self.vacate(&link, MemberId::Player(player), how, true).await;
             }
             ClusterEvent::Rejected { player, room } => {
                 let seated_there = self
@@ -266,7 +281,7 @@ impl Matchmaker {
         entry.remote.retain(|(p, _)| *p != player);
         let to = if node == cluster.node() {
             match cluster.player(player) {
-                Some(local) => Rebinding::Local(local.outbox),
+                Some(local) => Rebinding::Local(local.outbox, local.data),
                 None => return,
             }
         } else {
@@ -293,7 +308,7 @@ impl Matchmaker {
         }
         for (link, player) in leaving {
             log::info!("room{}: member player-{player} lost with its node", link.id);
-            self.vacate(&link, MemberId::Player(player), Departure::Silent)
+            self.vacate(&link, MemberId::Player(player), Departure::Silent, false)
                 .await;
         }
         let stranded: Vec<u64> = self
@@ -318,7 +333,7 @@ impl Matchmaker {
             Some(Place::Local(link)) => {
                 seat.set_room(link.clone());
                 if let Role::Human(outbox) = &member.role {
-                    let to = Rebinding::Local(outbox.clone());
+                    let to = Rebinding::Local(outbox.clone(), Arc::clone(seat.data()));
                     let command = RoomCommand::Rebind(MemberId::Player(number), to);
                     let _ = link.commands.send(command).await;
                 }

@@ -223,11 +223,13 @@ impl Matchmaker {
                 return;
             }
         };
-        self.vacate(&link, seat.member_id(), how).await;
+        self.vacate(&link, seat.member_id(), how, false).await;
     }
 
     /// `member` leaves room `link`; the seat counts follow, and an empty room is dropped.
-    async fn vacate(&mut self, link: &RoomLink, member: MemberId, how: Departure) {
+    /// `released`: the member's node has already freed its seat in the cluster's seat list
+    /// (a remote member's `leave`); otherwise this frees it (and the seats of bots that leave).
+    async fn vacate(&mut self, link: &RoomLink, member: MemberId, how: Departure, released: bool) {
         let command = match how {
             Departure::Notified => RoomCommand::Leave(member),
             Departure::Silent => RoomCommand::Remove(member),
@@ -242,10 +244,12 @@ impl Matchmaker {
         if let MemberId::Player(number) = member {
             entry.remote.retain(|(player, _)| *player != number);
         }
-        if how == Departure::Notified {
-            // Bots leave when they hear of a leave (the room does the same).
-            entry.bots = 0;
-        }
+        // Bots leave when they hear of a leave (the room does the same).
+        let bots_gone = if how == Departure::Notified {
+            std::mem::take(&mut entry.bots)
+        } else {
+            0
+        };
         let seated = entry.seated();
         if seated == 0 {
             self.rooms.remove(index);
@@ -254,8 +258,13 @@ impl Matchmaker {
                 cluster.remove_room(link.id);
             }
             log::debug!("room{} dropped", link.id);
+            self.list(link.id, 0).await;
+        } else {
+            // Counted, never set: a claim from another node may be on its way to this room,
+            // and the list already counts it.
+            let freed = usize::from(!released) + bots_gone;
+            self.release(link.id, freed).await;
         }
-        self.list(link.id, seated).await;
     }
 
     /// Opens `room{n}` at the front of the list; returns its index (0).
