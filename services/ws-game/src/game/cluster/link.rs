@@ -162,7 +162,7 @@ impl Link<'_> {
             .await?;
         let (_subscriptions, mut messages) = pubsub.split();
         *locked(&self.cluster.node) = Arc::clone(&self.node);
-        self.beat(&mut connection).await?;
+        self.beat(&mut connection, true).await?;
         self.cluster
             .connection
             .send_replace(Some(connection.clone()));
@@ -182,7 +182,7 @@ impl Link<'_> {
                     None => return Err((redis::ErrorKind::Io, "pub/sub connection lost").into()),
                 },
                 _ = ticks.tick() => {
-                    tokio::time::timeout(wait, self.beat(&mut connection))
+                    tokio::time::timeout(wait, self.beat(&mut connection, false))
                         .await
                         .map_err(timed("heartbeat timed out"))??;
                 }
@@ -192,16 +192,23 @@ impl Link<'_> {
 
     /// Refreshes this node's heartbeat, then checks every listed node's: a node whose heartbeat
     /// expired is dead (unlisted, its rooms purged). Tells the matchmaker who is alive.
+    ///
+    /// # Errors
+    /// Redis failed — or, past the `first` beat, this node was no longer listed: another node
+    /// took it for dead (it stalled longer than `heartbeat_ttl`) and has dropped its members
+    /// and rooms; it goes on as a new incarnation, as after losing Redis, so that neither side
+    /// keeps seats the other has given up.
     async fn beat(
         &self,
         connection: &mut redis::aio::MultiplexedConnection,
+        first: bool,
     ) -> redis::RedisResult<()> {
         let config = &self.cluster.config;
         let prefix = &config.key_prefix;
         let nodes_key = format!("{prefix}:nodes");
         let stats = NodeStats::from(self.cluster.counters.snapshot());
         let ttl = u64::try_from(config.heartbeat_ttl.as_millis()).unwrap_or(u64::MAX);
-        let (nodes,): (Vec<String>,) = redis::pipe()
+        let (added, nodes): (i64, Vec<String>) = redis::pipe()
             .cmd("SET")
             .arg(heartbeat_key(prefix, &self.node))
             .arg(serde_json::to_string(&stats).unwrap_or_default())
@@ -209,10 +216,16 @@ impl Link<'_> {
             .arg(ttl)
             .ignore()
             .sadd(&nodes_key, &*self.node)
-            .ignore()
             .smembers(&nodes_key)
             .query_async(connection)
             .await?;
+        if added == 1 && !first {
+            log::warn!(
+                "cluster: node {} was taken for dead; joining again",
+                self.node
+            );
+            return Err((redis::ErrorKind::Io, "taken for dead by another node").into());
+        }
         let keys: Vec<String> = nodes
             .iter()
             .map(|node| heartbeat_key(prefix, node))

@@ -199,7 +199,8 @@ impl Matchmaker {
                 } else {
                     Departure::Silent
                 };
-                self.vacate(&link, MemberId::Player(player), how, true).await;
+                self.vacate(&link, MemberId::Player(player), how, true)
+                    .await;
             }
             ClusterEvent::Rejected { player, room } => {
                 let seated_there = self

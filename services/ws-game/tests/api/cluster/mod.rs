@@ -8,5 +8,3 @@
 
 mod nodes;
 mod play;
-
-pub use nodes::{Node, Prefix, RedisServer};

@@ -27,13 +27,21 @@ async fn json(node: &Node, uid: &str, query: &str) -> (Client, Option<Value>) {
     let resume = if query.is_empty() {
         None
     } else {
-        Some(serde_json::from_str::<Value>(&client.text().await).unwrap_or_default())
+        Some(resume_frame(&client.text().await))
     };
     client
         .send(&format!(r#"{{"type":"hello","data":{}}}"#, user(uid)))
         .await;
     assert!(client.text().await.starts_with(r#"{"type":"hi""#));
     (client, resume)
+}
+
+/// The `resume` frame, checked against `proto/ws-game/resume.schema.json` in its envelope.
+fn resume_frame(text: &str) -> Value {
+    let frame: Value = serde_json::from_str(text).unwrap_or_default();
+    crate::schema::check("json-server-frame", &frame, text);
+    crate::schema::check("resume", &frame["data"], text);
+    frame
 }
 
 /// The next event of either framing as `(name, payload)`.
@@ -74,10 +82,20 @@ fn uids(start: &Value) -> Vec<String> {
     uids
 }
 
-async fn cluster_of(count: usize, redis: &str, prefix: &Prefix) -> Vec<Node> {
+/// Heartbeats of the tests that kill nothing: long enough that a node stalled by a loaded
+/// machine is never taken for dead (which voids its rounds and re-seats its players).
+const STEADY_TTL_MS: u64 = 5_000;
+
+/// Heartbeats of the tests that kill a node or Redis: noticed within 600 ms.
+const FAST_TTL_MS: u64 = 600;
+
+async fn cluster_of(count: usize, redis: &str, prefix: &Prefix, ttl_ms: u64) -> Vec<Node> {
     let mut nodes = Vec::new();
     for _ in 0..count {
-        nodes.push(Node::start(redis, prefix, |_| {}).await);
+        let node = Node::start(redis, prefix, |settings| {
+            settings.cluster.heartbeat_ttl_ms = ttl_ms;
+        });
+        nodes.push(node.await);
     }
     for node in &nodes {
         node.wait_ready(200).await;
@@ -90,12 +108,17 @@ async fn cluster_of(count: usize, redis: &str, prefix: &Prefix) -> Vec<Node> {
 async fn a_socketio_player_on_one_node_and_a_json_player_on_another_play_full_rounds() {
     let redis = stack_redis();
     let prefix = Prefix::new(&redis);
-    let nodes = cluster_of(2, &redis, &prefix).await;
+    let nodes = cluster_of(2, &redis, &prefix, STEADY_TTL_MS).await;
     let mut a = socketio(&nodes[0], "sio").await;
     let (mut b, _) = json(&nodes[1], "json", "").await;
     for round in 1..=2 {
+        // Round 1: both join at once, each on its node. Round 2: `a` joins again, back into
+        // the room `b` kept (were both to join again, the first `start` each sees could be
+        // that of a round the other's re-join restarts at once).
         a.send(r#"42["join"]"#).await;
-        b.send(r#"{"type":"join"}"#).await;
+        if round == 1 {
+            b.send(r#"{"type":"join"}"#).await;
+        }
         let (start_a, start_b) = (until(&mut a, "start").await, until(&mut b, "start").await);
         assert_eq!(uids(&start_a), ["json", "sio"], "round {round}: {start_a}");
         assert_eq!(start_a, start_b);
@@ -146,7 +169,7 @@ async fn a_socketio_player_on_one_node_and_a_json_player_on_another_play_full_ro
 async fn players_arriving_at_every_node_meet_each_other_not_bots() {
     let redis = stack_redis();
     let prefix = Prefix::new(&redis);
-    let nodes = cluster_of(3, &redis, &prefix).await;
+    let nodes = cluster_of(3, &redis, &prefix, STEADY_TTL_MS).await;
     let mut players = Vec::new();
     for index in 0..6 {
         let mut player = socketio(&nodes[index % 3], &format!("p{index}")).await;
@@ -173,7 +196,7 @@ async fn players_arriving_at_every_node_meet_each_other_not_bots() {
 async fn a_player_whose_opponents_node_dies_is_seated_again() {
     let redis = stack_redis();
     let prefix = Prefix::new(&redis);
-    let mut nodes = cluster_of(3, &redis, &prefix).await;
+    let mut nodes = cluster_of(3, &redis, &prefix, FAST_TTL_MS).await;
     // Owner side: a joins first on node 0 (its room), b claims the seat from node 1.
     let mut a = socketio(&nodes[0], "a").await;
     a.send(r#"42["join"]"#).await;
@@ -211,7 +234,7 @@ async fn nodes_play_locally_while_redis_is_down_and_join_again_when_it_is_back()
     let mut redis = RedisServer::start();
     let url = redis.url();
     let prefix = Prefix::new(&url);
-    let nodes = cluster_of(2, &url, &prefix).await;
+    let nodes = cluster_of(2, &url, &prefix, FAST_TTL_MS).await;
     redis.stop();
     nodes[0].wait_ready(503).await;
     nodes[1].wait_ready(503).await;
@@ -247,7 +270,11 @@ async fn a_json_player_resumes_its_seat_score_and_streak_on_another_node() {
     let prefix = Prefix::new(&redis);
     let mut nodes = Vec::new();
     for _ in 0..2 {
-        nodes.push(Node::start(&redis, &prefix, |settings| settings.game.game_time_secs = 3).await);
+        let node = Node::start(&redis, &prefix, |settings| {
+            settings.game.game_time_secs = 3;
+            settings.cluster.heartbeat_ttl_ms = STEADY_TTL_MS;
+        });
+        nodes.push(node.await);
     }
     for node in &nodes {
         node.wait_ready(200).await;
@@ -271,9 +298,9 @@ async fn a_json_player_resumes_its_seat_score_and_streak_on_another_node() {
     s.send(r#"42["choice",{"choice":1}]"#).await;
     until(&mut j, "result").await;
     until(&mut s, "result").await;
-    // Round 2: j drops mid-round and comes back on the other node with its token.
+    // Round 2 (j joins again, back into the room s kept): j drops mid-round and comes back on
+    // the other node with its token.
     j.send(r#"{"type":"join"}"#).await;
-    s.send(r#"42["join"]"#).await;
     let start = until(&mut j, "start").await;
     assert_eq!(uids(&start), ["j", "s"], "{start}");
     until(&mut s, "start").await;
@@ -283,7 +310,7 @@ async fn a_json_player_resumes_its_seat_score_and_streak_on_another_node() {
         .connect(&format!("/applet/websocket/ws?resume={token}"))
         .await;
     assert!(j.text().await.starts_with(r#"{"type":"open""#));
-    let resumed: Value = serde_json::from_str(&j.text().await).unwrap_or_default();
+    let resumed = resume_frame(&j.text().await);
     assert_eq!(resumed["data"]["resumed"], true, "{resumed}");
     assert_eq!(resumed["data"]["token"], token.as_str());
     j.send(r#"{"type":"choice","data":{"choice":2}}"#).await;
