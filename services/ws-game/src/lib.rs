@@ -79,7 +79,16 @@ impl Application {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let token = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let game = Game::start(self.settings.game_config(), token.child_token(), &tracker);
+        let options = game::Options {
+            cluster: self.settings.cluster_config(),
+            resume_grace: self.settings.resume_grace(),
+        };
+        let game = Game::start_with(
+            self.settings.game_config(),
+            options,
+            token.child_token(),
+            &tracker,
+        );
         let grace = Duration::from_secs(self.settings.shutdown_timeout_secs);
         let context = Arc::new(ServerContext::new(
             self.settings,

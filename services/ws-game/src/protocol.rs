@@ -63,6 +63,15 @@ impl Serialize for Choice {
     }
 }
 
+impl<'de> Deserialize<'de> for Choice {
+    /// From the wire number (between nodes of a cluster; clients' frames go through the codec).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = i64::deserialize(deserializer)?;
+        Choice::from_number(number)
+            .ok_or_else(|| serde::de::Error::custom(format!("choice {number} is not 1, 2 or 3")))
+    }
+}
+
 /// What a client asks of the game (client → server events, §2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientCommand {
@@ -79,7 +88,7 @@ pub enum ClientCommand {
 }
 
 /// One seat of a room as `start` shows it: the user's fields merged with its game data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomUser {
     /// The player's uid.
@@ -99,7 +108,7 @@ pub struct RoomUser {
 }
 
 /// One player's line in `result`, in the original's key order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoundResult {
     /// The player's uid.

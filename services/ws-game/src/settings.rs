@@ -6,10 +6,11 @@
 
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use serde::Deserialize;
-use weapp_common::config::ConfigError;
+use weapp_common::config::{ConfigError, Secret};
 
-use crate::game::GameConfig;
+use crate::game::{ClusterConfig, GameConfig};
 
 /// The original robot's avatar (`server/game/robot.ts`, §2.4).
 pub const ORIGINAL_BOT_AVATAR: &str =
@@ -38,6 +39,12 @@ weapp_common::service_settings! {
         pub game: GameSettings,
         /// Connection limits.
         pub limits: Limits,
+        /// Milliseconds a JSON player that opened with `?resume` keeps its seat, score and
+        /// streak after its socket drops, waiting for a reconnect with its token; 0 turns
+        /// resuming off.
+        pub resume_grace_ms: u64 = 10_000,
+        /// Several nodes as one game over Redis (off unless `cluster.redis_url` is set).
+        pub cluster: ClusterSettings,
     }
 }
 
@@ -77,6 +84,34 @@ impl Default for GameSettings {
             bot_first_choice_ms: 10,
             bot_choice_min_ms: 100,
             bot_choice_max_ms: 4100,
+        }
+    }
+}
+
+/// Cluster mode (issue 14): every node that names the same Redis and key prefix joins one
+/// game. `redis_url` unset: one node, no Redis touched.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ClusterSettings {
+    /// `redis://host:port/db` (may carry a password, hence a secret). Unset: single node.
+    pub redis_url: Option<Secret>,
+    /// Prefix of every key and channel this game uses in Redis (`{prefix}:open`, …), so
+    /// several games (or tests) can share one Redis.
+    pub key_prefix: String,
+    /// Milliseconds between two heartbeats of this node (and checks of the others').
+    pub heartbeat_interval_ms: u64,
+    /// Milliseconds a heartbeat lives: a node silent this long counts as dead.
+    pub heartbeat_ttl_ms: u64,
+}
+
+impl Default for ClusterSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            key_prefix: "ws-game".into(),
+            // A dead node is noticed within interval + ttl ≈ 4 s.
+            heartbeat_interval_ms: 1_000,
+            heartbeat_ttl_ms: 3_000,
         }
     }
 }
@@ -167,7 +202,52 @@ impl Settings {
                 "heartbeat times must be above 0",
             ));
         }
+        self.check_cluster()?;
         Ok(self)
+    }
+
+    fn check_cluster(&self) -> Result<(), ConfigError> {
+        let invalid = ConfigError::invalid;
+        let cluster = &self.cluster;
+        if let Some(url) = &cluster.redis_url
+            && redis::Client::open(url.expose_secret()).is_err()
+        {
+            // The URL itself is not echoed: it may carry a password.
+            return Err(invalid("cluster.redis_url", "is not a redis:// URL"));
+        }
+        if cluster.key_prefix.is_empty() || cluster.key_prefix.contains(char::is_whitespace) {
+            return Err(invalid(
+                "cluster.key_prefix",
+                "must be non-empty, without spaces",
+            ));
+        }
+        if cluster.heartbeat_interval_ms == 0 {
+            return Err(invalid("cluster.heartbeat_interval_ms", "must be above 0"));
+        }
+        if cluster.heartbeat_ttl_ms <= cluster.heartbeat_interval_ms {
+            return Err(invalid(
+                "cluster.heartbeat_ttl_ms",
+                "must exceed cluster.heartbeat_interval_ms",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The cluster's configuration; `None` when `cluster.redis_url` is unset (single node).
+    pub fn cluster_config(&self) -> Option<ClusterConfig> {
+        let cluster = &self.cluster;
+        let url = cluster.redis_url.as_ref()?;
+        Some(ClusterConfig {
+            redis_url: url.clone(),
+            key_prefix: cluster.key_prefix.clone(),
+            heartbeat_interval: Duration::from_millis(cluster.heartbeat_interval_ms),
+            heartbeat_ttl: Duration::from_millis(cluster.heartbeat_ttl_ms),
+        })
+    }
+
+    /// How long a dropped resumable player keeps its seat (`resume_grace_ms`).
+    pub fn resume_grace(&self) -> Duration {
+        Duration::from_millis(self.resume_grace_ms)
     }
 
     /// Engine.IO path prefix: `{base}/websocket/socket.io/` (the original `rootPath` plus `/`;
@@ -298,6 +378,45 @@ mod tests {
             (50, 100)
         );
         assert_eq!(settings.workers, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn cluster_is_off_unless_a_redis_url_is_set() -> Result<(), ConfigError> {
+        assert!(Settings::load_from(&[])?.cluster_config().is_none());
+        let settings = Settings::load_from(&[
+            ("WS_GAME_CLUSTER__REDIS_URL", "redis://127.0.0.1:6379/3"),
+            ("WS_GAME_CLUSTER__HEARTBEAT_INTERVAL_MS", "500"),
+            ("WS_GAME_CLUSTER__HEARTBEAT_TTL_MS", "2000"),
+        ])?;
+        let cluster = settings
+            .cluster_config()
+            .ok_or(ConfigError::invalid("x", "y"))?;
+        assert_eq!(cluster.heartbeat_ttl, Duration::from_millis(2000));
+        assert!(!format!("{settings:?}").contains("6379/3"));
+        for (key, value, named) in [
+            (
+                "WS_GAME_CLUSTER__REDIS_URL",
+                "http://x",
+                "cluster.redis_url",
+            ),
+            (
+                "WS_GAME_CLUSTER__HEARTBEAT_TTL_MS",
+                "1000",
+                "cluster.heartbeat_ttl_ms",
+            ),
+            (
+                "WS_GAME_CLUSTER__HEARTBEAT_INTERVAL_MS",
+                "0",
+                "cluster.heartbeat_interval_ms",
+            ),
+        ] {
+            let error = Settings::load_from(&[(key, value)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(named), "{key}: {error}");
+        }
         Ok(())
     }
 }

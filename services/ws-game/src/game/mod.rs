@@ -30,12 +30,14 @@
 //!   round timers at once.
 
 mod bot;
+pub(crate) mod cluster;
 mod config;
 mod matchmaker;
 mod member;
 mod outbox;
 mod player;
 mod relay;
+mod resume;
 mod room;
 pub mod scoring;
 mod seat;
@@ -51,6 +53,7 @@ use std::sync::{
 use tokio::{sync::mpsc, time::Instant};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
+pub use cluster::{ClusterConfig, ClusterState, ClusterStats, NodeStats};
 pub use config::{ConfigError, GameConfig, ORIGINAL_BOT_AVATAR};
 pub use outbox::{EventSink, FRAMINGS, OutboundEvent, Outbox, OutboxReceiver};
 pub use player::Player;
@@ -75,6 +78,12 @@ struct Shared {
     departures: mpsc::UnboundedSender<Arc<Seat>>,
     counters: Arc<Counters>,
     next_player: AtomicU64,
+    /// Cluster mode only.
+    cluster: Option<Arc<cluster::Cluster>>,
+    /// Players waiting to be resumed, and resumes asked of other nodes.
+    holding: resume::Holding,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
 }
 
 impl Game {
@@ -82,8 +91,26 @@ impl Game {
     /// stops when `shutdown` is cancelled; the owner then closes and waits on `tracker`.
     /// Check `config` with [`GameConfig::validate`] first.
     pub fn start(config: GameConfig, shutdown: CancellationToken, tracker: &TaskTracker) -> Game {
+        Self::start_with(config, Options::default(), shutdown, tracker)
+    }
+
+    /// [`Game::start`] with a cluster and resuming ([`Options`]).
+    pub fn start_with(
+        config: GameConfig,
+        options: Options,
+        shutdown: CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Game {
         let config = Arc::new(config);
         let counters = Arc::new(Counters::default());
+        let (cluster, cluster_events) = match options.cluster {
+            Some(cluster_config) => {
+                let (cluster, queue) = cluster::Cluster::new(cluster_config, Arc::clone(&counters));
+                let (events, inbox) = mpsc::unbounded_channel();
+                (Some(cluster), Some((queue, events, inbox)))
+            }
+            None => (None, None),
+        };
         let (commands, commands_inbox) = mpsc::channel(MATCHMAKER_QUEUE);
         let (departures, departures_inbox) = mpsc::unbounded_channel();
         let (void_rounds, void_rounds_inbox) = mpsc::unbounded_channel();
@@ -91,23 +118,37 @@ impl Game {
             config: Arc::clone(&config),
             counters: Arc::clone(&counters),
             void_rounds,
-            shutdown,
+            shutdown: shutdown.clone(),
+        };
+        let (link, events_inbox) = match cluster_events {
+            Some((queue, events, inbox)) => (Some((queue, events)), Some(inbox)),
+            None => (None, None),
         };
         let inbox = Inbox {
             commands: commands_inbox,
             departures: departures_inbox,
             void_rounds: void_rounds_inbox,
+            cluster: events_inbox,
         };
-        matchmaker::spawn(context, inbox, tracker);
-        Game {
+        matchmaker::spawn(context, inbox, cluster.clone(), tracker);
+        let first_player = cluster.as_ref().map_or(1, |c| c.first_player());
+        let game = Game {
             shared: Arc::new(Shared {
                 config,
                 commands,
                 departures,
                 counters,
-                next_player: AtomicU64::new(1),
+                next_player: AtomicU64::new(first_player),
+                cluster: cluster.clone(),
+                holding: resume::Holding::new(options.resume_grace),
+                shutdown: shutdown.clone(),
+                tracker: tracker.clone(),
             }),
+        };
+        if let (Some(cluster), Some((queue, events))) = (cluster, link) {
+            cluster.start(queue, events, game.clone(), shutdown, tracker);
         }
+        game
     }
 
     /// A newly connected player (uid `player-{n}`, no name, in no room) whose events go to
@@ -122,10 +163,29 @@ impl Game {
         self.shared.counters.snapshot()
     }
 
+    /// Cluster mode: where this node stands; `None` on a single node.
+    pub fn cluster_state(&self) -> Option<ClusterState> {
+        self.shared.cluster.as_ref().map(|c| c.state())
+    }
+
+    /// Cluster mode: this node's id, state and the cluster's totals; `None` on a single node.
+    pub fn cluster_stats(&self) -> Option<ClusterStats> {
+        self.shared.cluster.as_ref().map(|c| c.stats())
+    }
+
     /// The rules this game runs with.
     pub fn config(&self) -> &GameConfig {
         &self.shared.config
     }
+}
+
+/// What a game runs with besides its rules.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Join the other nodes of this cluster (`None`: a single node).
+    pub cluster: Option<ClusterConfig>,
+    /// How long a dropped resumable player keeps its seat; zero turns resuming off.
+    pub resume_grace: std::time::Duration,
 }
 
 /// Sleeps until `deadline`, or forever without one (a `select!` branch that is off).

@@ -6,9 +6,10 @@ use tokio::sync::oneshot;
 
 use super::{
     OutboundEvent, Outbox, Shared,
+    cluster::{Outbound, Wire},
     matchmaker::MatchCommand,
     member::{self, Member},
-    room::RoomCommand,
+    room::{RoomCommand, RoomId},
     seat::Seat,
 };
 use crate::protocol::{ClientCommand, Movement, ServerEvent, User};
@@ -23,21 +24,83 @@ pub struct Player {
     outbox: Outbox,
     shared: Arc<Shared>,
     number: u64,
+    /// The resume token of a JSON player that asked for one.
+    pub(super) token: Option<String>,
+    /// Handed over to another node (resume): dropping it is not a disconnect.
+    pub(super) detached: bool,
 }
 
 impl Player {
     pub(super) fn new(number: u64, outbox: Outbox, shared: Arc<Shared>) -> Self {
+        let user = User {
+            uid: server_uid(number),
+            ..User::default()
+        };
+        Self::with(Seat::new(number), user, outbox, shared)
+    }
+
+    /// A player with `seat` (its number and game data) and `user`.
+    pub(super) fn with(seat: Arc<Seat>, user: User, outbox: Outbox, shared: Arc<Shared>) -> Self {
         shared.counters.player_connected();
+        let number = seat.number();
+        if let Some(cluster) = &shared.cluster {
+            let local = super::cluster::LocalPlayer {
+                outbox: outbox.clone(),
+                data: Arc::clone(seat.data()),
+            };
+            cluster.add_player(number, local);
+        }
         Self {
-            seat: Seat::new(number),
-            user: User {
-                uid: server_uid(number),
-                ..User::default()
-            },
+            seat,
+            user,
             outbox,
             shared,
             number,
+            token: None,
+            detached: false,
         }
+    }
+
+    /// The resume token given to this player, if it asked for one.
+    pub fn resume_token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub(super) fn seat(&self) -> &Arc<Seat> {
+        &self.seat
+    }
+
+    /// The member this player sits as (its current outbox).
+    pub(super) fn member(&self) -> Member {
+        Member::human(
+            self.number,
+            self.user.clone(),
+            self.outbox.clone(),
+            Arc::clone(self.seat.data()),
+        )
+    }
+
+    /// A resumed player's new connection: its events go to `outbox` from now on, here and in
+    /// its room.
+    pub(super) async fn take_over(&mut self, outbox: Outbox) {
+        self.outbox = outbox;
+        if let Some(cluster) = &self.shared.cluster {
+            let local = super::cluster::LocalPlayer {
+                outbox: self.outbox.clone(),
+                data: Arc::clone(self.seat.data()),
+            };
+            cluster.add_player(self.number, local);
+        }
+        let seat = Arc::clone(&self.seat);
+        let member = self.member();
+        let place = seat.place();
+        self.ask(|done| MatchCommand::Resume {
+            seat,
+            member,
+            place,
+            done,
+        })
+        .await;
     }
 
     /// The player as it introduced itself (or the server-made identity before `hello`).
@@ -60,12 +123,7 @@ impl Player {
         match command {
             ClientCommand::Hello(user) => self.hello(user).await,
             ClientCommand::Join => {
-                let member = Member::human(
-                    self.number,
-                    self.user.clone(),
-                    self.outbox.clone(),
-                    Arc::clone(self.seat.data()),
-                );
+                let member = self.member();
                 let seat = Arc::clone(&self.seat);
                 self.ask(|done| MatchCommand::Join { seat, member, done })
                     .await;
@@ -79,8 +137,16 @@ impl Player {
                 match self.seat.relay() {
                     Some(relay) if relay.movement(id, Movement::Choice, Some(choice)) => {}
                     Some(_) => self.to_room(RoomCommand::Choice(id, choice)).await,
-                    // Like the original, a hand chosen outside a room is kept for the next round.
-                    None => member::lock(self.seat.data()).choice = Some(choice),
+                    None => {
+                        // Like the original, a hand chosen outside a room is kept for the next
+                        // round.
+                        member::lock(self.seat.data()).choice = Some(choice);
+                        self.to_remote(|room, player| Wire::Choice {
+                            room,
+                            player,
+                            choice,
+                        });
+                    }
                 }
             }
             ClientCommand::Face(face) => {
@@ -89,8 +155,10 @@ impl Player {
                     .seat
                     .relay()
                     .map(|relay| relay.movement(id, Movement::Face(face), None));
-                if relayed == Some(false) {
-                    self.to_room(RoomCommand::Face(id, face)).await;
+                match relayed {
+                    Some(false) => self.to_room(RoomCommand::Face(id, face)).await,
+                    Some(true) => {}
+                    None => self.to_remote(|room, player| Wire::Face { room, player, face }),
                 }
             }
         }
@@ -111,6 +179,20 @@ impl Player {
             if room.commands.send(command).await.is_ok() {
                 let _ = renamed.await;
             }
+        }
+        let user = self.user.clone();
+        self.to_remote(|room, player| Wire::Rename { room, player, user });
+    }
+
+    /// Cluster mode: sends `message(room, player)` to the owner of the remote room the player
+    /// sits in, if it sits in one.
+    fn to_remote(&self, message: impl FnOnce(RoomId, u64) -> Wire) {
+        let Some(cluster) = &self.shared.cluster else {
+            return;
+        };
+        if let Some(room) = self.seat.remote() {
+            let wire = message(room.id, self.number);
+            cluster.send(&room.owner, Outbound::Wire(wire));
         }
     }
 
@@ -134,10 +216,16 @@ impl Player {
 
 impl Drop for Player {
     fn drop(&mut self) {
+        self.shared.counters.player_disconnected();
+        if let Some(cluster) = &self.shared.cluster {
+            cluster.remove_player(self.number);
+        }
+        if self.detached {
+            return;
+        }
         self.seat.mark_gone();
         // Fails only when the matchmaker has stopped, and then there is no room to leave.
         let _ = self.shared.departures.send(Arc::clone(&self.seat));
-        self.shared.counters.player_disconnected();
     }
 }
 

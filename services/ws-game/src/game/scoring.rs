@@ -8,7 +8,7 @@ use crate::protocol::Choice;
 
 /// One player's game state. It belongs to the player, not to a room: like the original's
 /// `client.gameData`, it carries over when the player re-joins another room.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GameData {
     /// The last hand chosen; kept across rounds, `None` until the first choice.
     pub choice: Option<Choice>,

@@ -25,11 +25,28 @@ pub(crate) struct RoomLink {
     pub(crate) relay: Arc<Relay>,
 }
 
+/// A room on another node of the cluster (`game::cluster`): its owner's node id and its number
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RemoteRoom {
+    pub(crate) owner: Arc<str>,
+    pub(crate) id: RoomId,
+}
+
+/// Where a player sits.
+#[derive(Debug, Clone)]
+pub(crate) enum Place {
+    /// A room of this node.
+    Local(RoomLink),
+    /// A room owned by another node (cluster mode only).
+    Remote(RemoteRoom),
+}
+
 /// One player's seat.
 #[derive(Debug)]
 pub(crate) struct Seat {
     player: u64,
-    room: Mutex<Option<RoomLink>>,
+    room: Mutex<Option<Place>>,
     data: SharedData,
     gone: AtomicBool,
 }
@@ -55,24 +72,48 @@ impl Seat {
         &self.data
     }
 
-    /// The room the player sits in.
+    /// The local room the player sits in.
     pub(crate) fn room(&self) -> Option<RoomLink> {
-        self.slot().clone()
+        match &*self.slot() {
+            Some(Place::Local(link)) => Some(link.clone()),
+            _ => None,
+        }
     }
 
-    /// The relay of the room the player sits in (cheaper than [`Seat::room`]).
+    /// The remote room the player sits in (cluster mode).
+    pub(crate) fn remote(&self) -> Option<RemoteRoom> {
+        match &*self.slot() {
+            Some(Place::Remote(room)) => Some(room.clone()),
+            _ => None,
+        }
+    }
+
+    /// The relay of the local room the player sits in (cheaper than [`Seat::room`]).
     pub(crate) fn relay(&self) -> Option<Arc<Relay>> {
-        self.slot().as_ref().map(|link| Arc::clone(&link.relay))
+        match &*self.slot() {
+            Some(Place::Local(link)) => Some(Arc::clone(&link.relay)),
+            _ => None,
+        }
     }
 
-    /// Seats the player (matchmaker only).
+    /// Seats the player in a local room (matchmaker only).
     pub(crate) fn set_room(&self, link: RoomLink) {
-        *self.slot() = Some(link);
+        *self.slot() = Some(Place::Local(link));
+    }
+
+    /// Seats the player in another node's room (matchmaker only).
+    pub(crate) fn set_remote(&self, room: RemoteRoom) {
+        *self.slot() = Some(Place::Remote(room));
     }
 
     /// Unseats the player, returning where it sat (matchmaker only).
-    pub(crate) fn take_room(&self) -> Option<RoomLink> {
+    pub(crate) fn take_place(&self) -> Option<Place> {
         self.slot().take()
+    }
+
+    /// Where the player sits.
+    pub(crate) fn place(&self) -> Option<Place> {
+        self.slot().clone()
     }
 
     /// The connection has ended: a `join` still queued for the matchmaker must not seat it.
@@ -84,7 +125,12 @@ impl Seat {
         self.gone.load(Ordering::SeqCst)
     }
 
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<RoomLink>> {
+    /// The player's number (its [`MemberId::Player`]).
+    pub(crate) fn number(&self) -> u64 {
+        self.player
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Place>> {
         self.room.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -6,8 +6,9 @@
 //! | `GET {base}/websocket/socket.io/…?EIO=3&transport=websocket` + upgrade | 101 → socket.io framing |
 //! | `GET {base}/websocket/ws` + upgrade | 101 → JSON framing |
 //! | socket.io path with `EIO` ≠ 3 / `transport` ≠ `websocket` / no upgrade | 400, engine.io's JSON error |
-//! | `GET {base}/websocket/stats` | `{"connections","players","rooms","rounds"}` |
-//! | `GET /healthz`, `GET /readyz` | the envelope; readyz is 503 while shutting down |
+//! | `GET {base}/websocket/ws?resume[=TOKEN]` + upgrade | 101 → JSON framing, resumable |
+//! | `GET {base}/websocket/stats` | `{"connections","players","rooms","rounds","void_rounds"}`, plus `"cluster"` in cluster mode |
+//! | `GET /healthz`, `GET /readyz` | the envelope; readyz is 503 while shutting down, and in cluster mode while Redis is unreachable (`degraded`) or not reached yet (`starting`) |
 //! | `GET /metrics` | Prometheus text ([`super::metrics`]) |
 //! | too many sockets | 503 |
 //! | anything else | 200 `it works` (text/plain) |
@@ -26,7 +27,7 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 
 use super::{ServerContext, connection};
-use crate::codec::Codec;
+use crate::{codec::Codec, game::ClusterState};
 
 type Reply = Response<Full<Bytes>>;
 
@@ -67,6 +68,10 @@ pub struct StatsBody {
     pub rounds: u64,
     /// Rounds that ended void since start (fewer than two members left at the end).
     pub void_rounds: u64,
+    /// Cluster mode only: this node's id and state, the live nodes and their totals, and the
+    /// messages this node exchanged with the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::game::ClusterStats>,
 }
 
 /// Answer one request (an upgrade spawns its connection task).
@@ -90,11 +95,12 @@ pub fn handle(
         if param("transport") != Some("websocket") {
             return engine_io_error(0, "Transport unknown");
         }
-        return upgrade(&mut request, Codec::SocketIo, peer, context)
+        return upgrade(&mut request, Codec::SocketIo, None, peer, context)
             .unwrap_or_else(|| engine_io_error(3, "Bad request"));
     }
     if path == settings.json_path() {
-        return upgrade(&mut request, Codec::Json, peer, context).unwrap_or_else(|| {
+        let resume = resume_request(request.uri().query(), context);
+        return upgrade(&mut request, Codec::Json, resume, peer, context).unwrap_or_else(|| {
             reply(
                 StatusCode::UPGRADE_REQUIRED,
                 "text/plain; charset=utf-8",
@@ -112,6 +118,7 @@ pub fn handle(
                 rooms: stats.rooms,
                 rounds: stats.rounds,
                 void_rounds: stats.void_rounds,
+                cluster: context.game.cluster_stats(),
             },
         );
     }
@@ -127,6 +134,26 @@ pub fn handle(
                 weapp_common::envelope::Empty {},
             ),
         ),
+        "/readyz"
+            if context
+                .game
+                .cluster_state()
+                .is_some_and(|s| s != ClusterState::Joined) =>
+        {
+            let state = context.game.cluster_state();
+            let message = if state == Some(ClusterState::Degraded) {
+                "degraded: cluster redis unreachable, playing with local players only"
+            } else {
+                "starting: cluster redis not reached yet"
+            };
+            json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &weapp_common::envelope::Envelope::failed(
+                    message,
+                    weapp_common::envelope::Empty {},
+                ),
+            )
+        }
         "/readyz" => json(
             StatusCode::OK,
             &weapp_common::envelope::Envelope::ok("ok", weapp_common::envelope::Empty {}),
@@ -138,6 +165,31 @@ pub fn handle(
         ),
         _ => reply(StatusCode::OK, "text/html; charset=utf-8", "it works"),
     }
+}
+
+/// `?resume` (a new token) or `?resume=TOKEN` on the JSON path, when resuming is on.
+fn resume_request(query: Option<&str>, context: &ServerContext) -> Option<connection::Resume> {
+    if !context.game.resumable() {
+        return None;
+    }
+    let value = query?
+        .split('&')
+        .find_map(|pair| match pair.split_once('=') {
+            Some(("resume", value)) => Some(value),
+            None if pair == "resume" => Some(""),
+            _ => None,
+        })?;
+    // A token is what the server gave: 40 URL-safe characters; anything else asks for a new one.
+    let valid = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    Some(if valid {
+        connection::Resume::Token(value.to_owned())
+    } else {
+        connection::Resume::New
+    })
 }
 
 fn header_has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
@@ -162,6 +214,7 @@ fn accept_key(key: &[u8]) -> String {
 fn upgrade(
     request: &mut Request<Incoming>,
     codec: Codec,
+    resume: Option<connection::Resume>,
     peer: SocketAddr,
     context: &Arc<ServerContext>,
 ) -> Option<Reply> {
@@ -189,7 +242,9 @@ fn upgrade(
     let task_context = Arc::clone(context);
     context.tracker.spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => connection::serve(upgraded, codec, peer, &task_context).await,
+            Ok(upgraded) => {
+                connection::serve(upgraded, codec, resume, peer, &task_context).await;
+            }
             Err(error) => log::debug!("upgrade from {peer} failed: {error}"),
         }
         drop(permit);

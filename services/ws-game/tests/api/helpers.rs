@@ -51,6 +51,15 @@ pub async fn spawn(adjust: impl FnOnce(&mut Settings)) -> TestServer {
 }
 
 impl TestServer {
+    /// A server started elsewhere (a cluster node on its own thread), reached on `port`.
+    pub fn external(port: u16) -> Self {
+        Self {
+            port,
+            stop: None,
+            done: None,
+        }
+    }
+
     /// Trigger a graceful shutdown and wait until `run` returns.
     pub async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {

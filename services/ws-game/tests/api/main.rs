@@ -3,6 +3,7 @@
 //! project's codec).
 
 mod close_codes;
+mod cluster;
 mod helpers;
 mod http;
 mod json;

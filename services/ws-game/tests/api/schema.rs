@@ -46,7 +46,7 @@ fn validator(schema: &str) -> &'static Validator {
 }
 
 /// Fails the test unless `payload` matches `proto/ws-game/<schema>.schema.json`.
-fn check(schema: &str, payload: &Value, frame: &str) {
+pub(crate) fn check(schema: &str, payload: &Value, frame: &str) {
     let errors: Vec<String> = validator(schema)
         .iter_errors(payload)
         .map(|error| format!("{error} (at {})", error.instance_path))

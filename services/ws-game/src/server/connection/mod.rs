@@ -73,8 +73,23 @@ enum End {
     ClientClosed(Option<CloseCode>),
 }
 
+/// A JSON client's resume request (`?resume` / `?resume=TOKEN`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    /// Give the player a token.
+    New,
+    /// Take over the player held under this token (a new one if none is).
+    Token(String),
+}
+
 /// Serve one upgraded connection until either side closes it or the server shuts down.
-pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: &ServerContext) {
+pub async fn serve(
+    upgraded: Upgraded,
+    codec: Codec,
+    resume: Option<Resume>,
+    peer: SocketAddr,
+    context: &ServerContext,
+) {
     // hyper hands back the TCP stream it was given, and any bytes it read past the request.
     let parts = match upgraded.downcast::<TokioIo<TcpStream>>() {
         Ok(parts) => parts,
@@ -109,7 +124,7 @@ pub async fn serve(upgraded: Upgraded, codec: Codec, peer: SocketAddr, context: 
         ),
     };
     context.connections.fetch_add(1, Ordering::Relaxed);
-    let ended = connection.run(context).await;
+    let ended = connection.run(context, resume).await;
     if matches!(ended, "slow consumer" | "write timeout") {
         context.metrics.slow_readers_closed.inc();
     }
@@ -133,10 +148,9 @@ struct Connection {
 
 impl Connection {
     /// Greets, serves, then closes; returns why it ended (for the log).
-    async fn run(&mut self, context: &ServerContext) -> &'static str {
+    async fn run(&mut self, context: &ServerContext, resume: Option<Resume>) -> &'static str {
         let settings = &context.settings;
         let outbox = Outbox::from_sink(Arc::clone(&self.sink) as _);
-        let mut player = context.game.connect(outbox);
         let sid = new_sid();
         let greeting =
             self.codec
@@ -146,10 +160,20 @@ impl Connection {
                 write::text(out, frame);
             }
         });
+        let mut player = match resume {
+            None => context.game.connect(outbox),
+            Some(resume) => {
+                let (player, resumed) = resumed_player(context, resume, outbox).await;
+                let frame = resume_frame(player.resume_token().unwrap_or_default(), resumed);
+                self.sink.append(|out| write::text(out, &frame));
+                player
+            }
+        };
         self.sink.flush_now();
         let end = self.serve(context, &mut player).await;
-        // Leave the game first: the room must not wait for our close handshake.
-        drop(player);
+        // Leave the game first (or be held for a resume): the room must not wait for our close
+        // handshake.
+        context.game.release(player);
         let (client, reason) = match end {
             End::Gone(reason) => {
                 drop(self.sink.take_socket());
@@ -254,6 +278,21 @@ impl Connection {
             }
         }
     }
+}
+
+/// The player of a `?resume` connection, and whether it was resumed.
+async fn resumed_player(context: &ServerContext, resume: Resume, outbox: Outbox) -> (Player, bool) {
+    if let Resume::Token(token) = resume
+        && let Some(player) = context.game.resume(&token, outbox.clone()).await
+    {
+        return (player, true);
+    }
+    (context.game.connect_resumable(outbox), false)
+}
+
+/// `{"type":"resume","data":{"token":"…","resumed":true|false}}`, sent after `open`.
+fn resume_frame(token: &str, resumed: bool) -> String {
+    serde_json::json!({"type": "resume", "data": {"token": token, "resumed": resumed}}).to_string()
 }
 
 /// The frames received so far, and what they need to be handled.

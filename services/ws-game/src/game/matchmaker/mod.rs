@@ -13,8 +13,16 @@
 //! agree without asking. The room never waits on the matchmaker (void rounds and departures come
 //! over unbounded channels that hold at most one message per room round or per player), so the
 //! matchmaker may wait on a room's bounded queue without risk of deadlock.
+//!
+//! In cluster mode (`cluster.rs`) a join claims a seat from the shared list in Redis first, and
+//! the matchmaker also seats, unseats and re-seats players of other nodes.
 
-use std::{collections::VecDeque, sync::Arc};
+mod cluster;
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::Arc,
+};
 
 use tokio::{
     sync::{mpsc, oneshot},
@@ -23,9 +31,10 @@ use tokio::{
 use tokio_util::task::TaskTracker;
 
 use super::{
-    member::Member,
+    cluster::{Cluster, ClusterEvent},
+    member::{Member, MemberId},
     room::{self, RoomCommand, RoomContext, RoomId},
-    seat::{RoomLink, Seat},
+    seat::{Place, RoomLink, Seat},
     sleep_until_some,
 };
 
@@ -47,6 +56,16 @@ pub(crate) enum MatchCommand {
         seat: Arc<Seat>,
         done: oneshot::Sender<()>,
     },
+    /// A resumed player: `member` takes over its seat at `place` (its old connection's outbox
+    /// is replaced by the new one's).
+    Resume {
+        seat: Arc<Seat>,
+        member: Member,
+        place: Option<Place>,
+        done: oneshot::Sender<()>,
+    },
+    /// A held player handed over to another node: forget it without a word (its seat moves).
+    Forget { seat: Arc<Seat> },
 }
 
 /// Everything the matchmaker listens to.
@@ -57,10 +76,17 @@ pub(crate) struct Inbox {
     pub(crate) departures: mpsc::UnboundedReceiver<Arc<Seat>>,
     /// Rooms whose round ended void with a human alone in them.
     pub(crate) void_rounds: mpsc::UnboundedReceiver<RoomId>,
+    /// Cluster mode only: what other nodes and the link report.
+    pub(crate) cluster: Option<mpsc::UnboundedReceiver<ClusterEvent>>,
 }
 
 /// Starts the matchmaker on `tracker`; rooms it opens run on `tracker` too.
-pub(crate) fn spawn(context: RoomContext, inbox: Inbox, tracker: &TaskTracker) {
+pub(crate) fn spawn(
+    context: RoomContext,
+    inbox: Inbox,
+    cluster: Option<Arc<Cluster>>,
+    tracker: &TaskTracker,
+) {
     let matchmaker = Matchmaker {
         context,
         tracker: tracker.clone(),
@@ -68,6 +94,8 @@ pub(crate) fn spawn(context: RoomContext, inbox: Inbox, tracker: &TaskTracker) {
         bot_timers: VecDeque::new(),
         next_room: 0,
         next_bot: 0,
+        cluster,
+        remote_seats: HashMap::new(),
     };
     tracker.spawn(matchmaker.run(inbox));
 }
@@ -78,6 +106,10 @@ struct RoomEntry {
     link: RoomLink,
     humans: usize,
     bots: usize,
+    /// Cluster mode: the members whose socket is on another node, and that node.
+    remote: Vec<(u64, Arc<str>)>,
+    /// Cluster mode: the last bot timer found the seat claimed by a human of another node.
+    bot_refused: bool,
 }
 
 impl RoomEntry {
@@ -103,11 +135,17 @@ struct Matchmaker {
     bot_timers: VecDeque<(Instant, RoomId)>,
     next_room: u64,
     next_bot: u64,
+    /// Cluster mode.
+    cluster: Option<Arc<Cluster>>,
+    /// Cluster mode: this node's players seated in other nodes' rooms, with the member they
+    /// joined as (to join again if that room is refused or its node dies).
+    remote_seats: HashMap<u64, (Arc<Seat>, Member)>,
 }
 
 impl Matchmaker {
     async fn run(mut self, mut inbox: Inbox) {
         let shutdown = self.context.shutdown.clone();
+        let mut cluster_events = inbox.cluster.take();
         loop {
             let next_timer = self.bot_timers.front().map(|&(at, _)| at);
             tokio::select! {
@@ -118,6 +156,7 @@ impl Matchmaker {
                     self.unseat(&seat, Departure::Silent).await;
                 }
                 Some(room) = inbox.void_rounds.recv() => self.arm_bot_timer(room),
+                Some(event) = cluster::next(&mut cluster_events) => self.on_cluster(event).await,
                 command = inbox.commands.recv() => match command {
                     Some(MatchCommand::Join { seat, member, done }) => {
                         self.join(&seat, member).await;
@@ -126,6 +165,13 @@ impl Matchmaker {
                     Some(MatchCommand::Leave { seat, done }) => {
                         self.unseat(&seat, Departure::Notified).await;
                         let _ = done.send(());
+                    }
+                    Some(MatchCommand::Resume { seat, member, place, done }) => {
+                        self.resume(&seat, member, place).await;
+                        let _ = done.send(());
+                    }
+                    Some(MatchCommand::Forget { seat }) => {
+                        self.remote_seats.remove(&seat.number());
                     }
                     // The game and every player are gone.
                     None => break,
@@ -141,11 +187,24 @@ impl Matchmaker {
             return;
         }
         self.unseat(seat, Departure::Silent).await;
+        let member = match self.joined_cluster() {
+            Some(cluster) => match self.join_cluster(&cluster, seat, member).await {
+                Ok(()) => return,
+                // Redis failed: play locally.
+                Err(member) => member,
+            },
+            None => member,
+        };
         let capacity = self.context.config.capacity();
         let index = match self.rooms.iter().position(|room| room.seated() < capacity) {
             Some(index) => index,
             None => self.open_room(),
         };
+        self.seat_here(index, seat, member).await;
+    }
+
+    /// Seats `member` in the room at `index` of the list.
+    async fn seat_here(&mut self, index: usize, seat: &Arc<Seat>, member: Member) {
         let entry = &mut self.rooms[index];
         entry.humans += 1;
         let link = entry.link.clone();
@@ -156,10 +215,21 @@ impl Matchmaker {
     }
 
     async fn unseat(&mut self, seat: &Seat, how: Departure) {
-        let Some(link) = seat.take_room() else {
-            return;
+        let link = match seat.take_place() {
+            None => return,
+            Some(Place::Local(link)) => link,
+            Some(Place::Remote(room)) => {
+                self.leave_remote(seat.number(), &room, how).await;
+                return;
+            }
         };
-        let member = seat.member_id();
+        self.vacate(&link, seat.member_id(), how, false).await;
+    }
+
+    /// `member` leaves room `link`; the seat counts follow, and an empty room is dropped.
+    /// `released`: the member's node has already freed its seat in the cluster's seat list
+    /// (a remote member's `leave`); otherwise this frees it (and the seats of bots that leave).
+    async fn vacate(&mut self, link: &RoomLink, member: MemberId, how: Departure, released: bool) {
         let command = match how {
             Departure::Notified => RoomCommand::Leave(member),
             Departure::Silent => RoomCommand::Remove(member),
@@ -171,14 +241,29 @@ impl Matchmaker {
         };
         let entry = &mut self.rooms[index];
         entry.humans = entry.humans.saturating_sub(1);
-        if how == Departure::Notified {
-            // Bots leave when they hear of a leave (the room does the same).
-            entry.bots = 0;
+        if let MemberId::Player(number) = member {
+            entry.remote.retain(|(player, _)| *player != number);
         }
-        if entry.seated() == 0 {
+        // Bots leave when they hear of a leave (the room does the same).
+        let bots_gone = if how == Departure::Notified {
+            std::mem::take(&mut entry.bots)
+        } else {
+            0
+        };
+        let seated = entry.seated();
+        if seated == 0 {
             self.rooms.remove(index);
             self.context.counters.room_closed();
+            if let Some(cluster) = &self.cluster {
+                cluster.remove_room(link.id);
+            }
             log::debug!("room{} dropped", link.id);
+            self.list(link.id, 0).await;
+        } else {
+            // Counted, never set: a claim from another node may be on its way to this room,
+            // and the list already counts it.
+            let freed = usize::from(!released) + bots_gone;
+            self.release(link.id, freed).await;
         }
     }
 
@@ -187,14 +272,20 @@ impl Matchmaker {
         let id = self.next_room;
         self.next_room += 1;
         let (commands, relay) = room::spawn(id, &self.context, &self.tracker);
+        let link = RoomLink {
+            id,
+            commands,
+            relay,
+        };
+        if let Some(cluster) = &self.cluster {
+            cluster.add_room(link.clone());
+        }
         self.rooms.push_front(RoomEntry {
-            link: RoomLink {
-                id,
-                commands,
-                relay,
-            },
+            link,
             humans: 0,
             bots: 0,
+            remote: Vec::new(),
+            bot_refused: false,
         });
         self.context.counters.room_opened();
         0
@@ -214,10 +305,18 @@ impl Matchmaker {
             return;
         };
         let capacity = self.context.config.capacity();
-        let entry = &mut self.rooms[index];
+        let entry = &self.rooms[index];
         if entry.humans == 0 || entry.seated() >= capacity {
             return;
         }
+        if !self.bot_may_sit(room).await {
+            self.arm_bot_timer(room);
+            return;
+        }
+        let Some(index) = self.index_of(room) else {
+            return;
+        };
+        let entry = &mut self.rooms[index];
         entry.bots += 1;
         let commands = entry.link.commands.clone();
         self.next_bot += 1;
