@@ -115,12 +115,13 @@ MAX_INSTANCES=9
 SERVICE_INSTANCES=()
 for service in "${SERVICES[@]}"; do
     SERVICE_INSTANCES+=("$service")
-    if [[ $INSTANCES =~ ^[1-9]$ ]]; then
-        for ((instance = 2; instance <= INSTANCES; instance++)); do
+    for ((instance = 2; instance <= MAX_INSTANCES; instance++)); do
+        # Every possible instance has its port (status and down find a larger earlier stack).
+        SERVICE_PORT[$service@$instance]=$((SERVICE_PORT[$service] + INSTANCE_PORT_STEP * (instance - 1)))
+        if [[ $INSTANCES =~ ^[1-9]$ ]] && ((instance <= INSTANCES)); then
             SERVICE_INSTANCES+=("$service@$instance")
-            SERVICE_PORT[$service@$instance]=$((SERVICE_PORT[$service] + INSTANCE_PORT_STEP * (instance - 1)))
-        done
-    fi
+        fi
+    done
 done
 unset service instance
 
