@@ -84,6 +84,8 @@ MONGO_URL=mongodb://127.0.0.1:$MONGO_PORT
 WX_SIM_URL=http://127.0.0.1:9797
 WX_SIM_APP_ID=wx0000000000000000
 WX_SIM_APP_SECRET=wxsim-dev-app-secret-00000000000
+# The simulator's Cloud Run environment (album with WEAPP_ALBUM_STORAGE=tcb).
+WX_SIM_ENV_ID=wxsim-env-0000000
 
 HTTP_PORT=${WEAPP_HTTP_PORT:-8080}
 HTTPS_PORT=${WEAPP_HTTPS_PORT:-8443}
@@ -124,6 +126,10 @@ for service in "${SERVICES[@]}"; do
     done
 done
 unset service instance
+
+# The album's storage on the local stack (WEAPP_ALBUM_STORAGE): s3 — SeaweedFS's private bucket
+# (the default) — or tcb — WeChat Cloud Run storage, played by wx-sim (album_settings).
+ALBUM_STORAGE=${WEAPP_ALBUM_STORAGE:-s3}
 
 # Backends a development machine often runs already, on their standard ports: when one
 # answers there, scripts/up uses it (after checking it works) instead of starting its own,
@@ -177,6 +183,8 @@ die() {
     exit 1
 }
 
+[[ $ALBUM_STORAGE == s3 || $ALBUM_STORAGE == tcb ]] ||
+    die "WEAPP_ALBUM_STORAGE must be s3 or tcb, not '$ALBUM_STORAGE'"
 [[ $INSTANCES =~ ^[1-9]$ ]] ||
     die "WEAPP_INSTANCES must be a number of instances from 1 to $MAX_INSTANCES, not '$INSTANCES'"
 
@@ -447,19 +455,31 @@ extra_settings() {
 }
 
 # album_settings — album's storage: the local SeaweedFS private bucket, signed image URLs
-# (needs load_s3_credentials); the session service's logins (optional: the original client
-# stays anonymous) through the same Redis and WeChat simulator; the index in Redis.
+# (needs load_s3_credentials), or with WEAPP_ALBUM_STORAGE=tcb the simulator's Cloud Run
+# environment (the access token shared in Redis, WeChat's 15-minute tickets); the session
+# service's logins (optional: the original client stays anonymous) through the same Redis and
+# WeChat simulator; the index in Redis.
 album_settings() {
+    if [[ $ALBUM_STORAGE == tcb ]]; then
+        SERVICE_ENV+=(
+            "ALBUM_STORAGE__BACKEND=tcb"
+            "ALBUM_STORAGE__TCB__ENV=$WX_SIM_ENV_ID"
+            "ALBUM_UPLOAD__DIRECT_EXPIRES_SECS=900"
+        )
+    else
+        SERVICE_ENV+=(
+            "ALBUM_STORAGE__BACKEND=s3"
+            "ALBUM_STORAGE__ENDPOINT=$S3_ENDPOINT"
+            "ALBUM_STORAGE__PATH_STYLE=true"
+            "ALBUM_STORAGE__PUBLIC_READ=false"
+            "ALBUM_COS__BUCKET=$S3_PRIVATE_BUCKET"
+            "ALBUM_COS__APP_ID="
+            "ALBUM_COS__REGION=$S3_REGION"
+            "ALBUM_COS__SECRET_ID=$WEAPP_S3_ACCESS_KEY"
+            "ALBUM_COS__SECRET_KEY=$WEAPP_S3_SECRET_KEY"
+        )
+    fi
     SERVICE_ENV+=(
-        "ALBUM_STORAGE__BACKEND=s3"
-        "ALBUM_STORAGE__ENDPOINT=$S3_ENDPOINT"
-        "ALBUM_STORAGE__PATH_STYLE=true"
-        "ALBUM_STORAGE__PUBLIC_READ=false"
-        "ALBUM_COS__BUCKET=$S3_PRIVATE_BUCKET"
-        "ALBUM_COS__APP_ID="
-        "ALBUM_COS__REGION=$S3_REGION"
-        "ALBUM_COS__SECRET_ID=$WEAPP_S3_ACCESS_KEY"
-        "ALBUM_COS__SECRET_KEY=$WEAPP_S3_SECRET_KEY"
         "ALBUM_COS__FOLDER=/"
         "ALBUM_AUTH__MODE=optional"
         "ALBUM_INDEX__STORE=redis"
@@ -507,6 +527,7 @@ session_settings() {
 wx_sim_settings() {
     SERVICE_ENV+=(
         "WX_SIM_APP_ID=$WX_SIM_APP_ID"
+        "WX_SIM_ENV_ID=$WX_SIM_ENV_ID"
         "WX_SIM_APP_SECRET=$WX_SIM_APP_SECRET"
     )
 }
@@ -532,6 +553,7 @@ test_environment() {
         "WEAPP_CHROMIUM=$CHROMIUM"
         "WEAPP_WEB_ARTIFACTS=$WEB_ARTIFACTS"
         "WEAPP_INSTANCES=$INSTANCES"
+        "WEAPP_ALBUM_STORAGE=$ALBUM_STORAGE"
     )
     # Where each instance answers directly: WEAPP_ALBUM_PORTS="9993 10093", …
     local service name ports

@@ -9,7 +9,10 @@
 //! - a second user's delete refused;
 //! - a private-bucket list whose URLs fetch the image (and whose plain URLs do not).
 //!
-//! Each test deletes what it uploaded.
+//! Each test deletes what it uploaded. [`tcb`]: the same album on WeChat Cloud Run storage
+//! (`WEAPP_ALBUM_STORAGE=tcb scripts/up`; `scripts/test` runs them so).
+
+mod tcb;
 
 use std::path::PathBuf;
 
