@@ -27,6 +27,10 @@ use super::{
 use crate::protocol::{Choice, Movement, RoomUser, RoundResult, ServerEvent, User};
 
 /// A room's number; its name is `room{id}`.
+mod rebind;
+
+pub(crate) use rebind::Rebinding;
+
 pub(crate) type RoomId = u64;
 
 /// Commands waiting for a room beyond this make their senders wait. A room hears from at most
@@ -52,16 +56,6 @@ pub(crate) enum RoomCommand {
     Rename(MemberId, User, oneshot::Sender<()>),
     /// The member's events go elsewhere from now on (a resumed player's new connection).
     Rebind(MemberId, Rebinding),
-}
-
-/// Where a resumed member's events go.
-#[derive(Debug)]
-pub(crate) enum Rebinding {
-    /// A connection of this node, and the game data that connection's player reads: from now
-    /// on the room keeps its member's score there.
-    Local(super::Outbox, super::member::SharedData),
-    /// A connection on another node of the cluster.
-    Remote(Arc<super::cluster::Cluster>, Arc<str>),
 }
 
 /// What every room shares: rules, counters, where void rounds are reported, shutdown.
@@ -197,35 +191,6 @@ impl Room {
                 let _ = done.send(());
             }
             RoomCommand::Rebind(id, outbox) => self.rebind(id, outbox),
-        }
-    }
-
-    fn rebind(&mut self, id: MemberId, to: Rebinding) {
-        let Some(index) = self.index_of(id) else {
-            return;
-        };
-        let member = &mut self.members[index];
-        let outbox = match to {
-            Rebinding::Local(outbox, data) => {
-                // The member may have been reached through another node until now, its score
-                // kept in a copy of its own: the player's copy takes over, up to date.
-                if !Arc::ptr_eq(&data, &member.data) {
-                    let current = *lock(&member.data);
-                    *lock(&data) = current;
-                    member.data = data;
-                }
-                outbox
-            }
-            Rebinding::Remote(cluster, node) => {
-                let MemberId::Player(player) = id else {
-                    return;
-                };
-                super::cluster::RemoteSink::outbox(&cluster, node, player, Arc::clone(&member.data))
-            }
-        };
-        if let Role::Human(current) = &mut member.role {
-            *current = outbox;
-            self.sync_relay();
         }
     }
 

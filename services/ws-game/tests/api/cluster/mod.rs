@@ -8,3 +8,4 @@
 
 mod nodes;
 mod play;
+mod resume;

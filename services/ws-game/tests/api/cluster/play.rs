@@ -10,7 +10,7 @@ fn user(uid: &str) -> String {
 }
 
 /// A socket.io player that said hello (its `hi` read).
-async fn socketio(node: &Node, uid: &str) -> Client {
+pub(super) async fn socketio(node: &Node, uid: &str) -> Client {
     let mut client = node.server.socketio().await;
     client.send(&format!(r#"42["hello",{}]"#, user(uid))).await;
     assert!(client.text().await.starts_with(r#"42["hi""#));
@@ -18,7 +18,7 @@ async fn socketio(node: &Node, uid: &str) -> Client {
 }
 
 /// A JSON player that said hello; `query` is appended to the path (`?resume…`).
-async fn json(node: &Node, uid: &str, query: &str) -> (Client, Option<Value>) {
+pub(super) async fn json(node: &Node, uid: &str, query: &str) -> (Client, Option<Value>) {
     let mut client = node
         .server
         .connect(&format!("/applet/websocket/ws{query}"))
@@ -27,21 +27,13 @@ async fn json(node: &Node, uid: &str, query: &str) -> (Client, Option<Value>) {
     let resume = if query.is_empty() {
         None
     } else {
-        Some(resume_frame(&client.text().await))
+        Some(super::resume::resume_frame(&client.text().await))
     };
     client
         .send(&format!(r#"{{"type":"hello","data":{}}}"#, user(uid)))
         .await;
     assert!(client.text().await.starts_with(r#"{"type":"hi""#));
     (client, resume)
-}
-
-/// The `resume` frame, checked against `proto/ws-game/resume.schema.json` in its envelope.
-fn resume_frame(text: &str) -> Value {
-    let frame: Value = serde_json::from_str(text).unwrap_or_default();
-    crate::schema::check("json-server-frame", &frame, text);
-    crate::schema::check("resume", &frame["data"], text);
-    frame
 }
 
 /// The next event of either framing as `(name, payload)`.
@@ -62,7 +54,7 @@ async fn event(client: &mut Client) -> (String, Value) {
 }
 
 /// The next event named `name`, skipping others.
-async fn until(client: &mut Client, name: &str) -> Value {
+pub(super) async fn until(client: &mut Client, name: &str) -> Value {
     loop {
         let (event, payload) = event(client).await;
         if event == name {
@@ -71,7 +63,7 @@ async fn until(client: &mut Client, name: &str) -> Value {
     }
 }
 
-fn uids(start: &Value) -> Vec<String> {
+pub(super) fn uids(start: &Value) -> Vec<String> {
     let mut uids: Vec<String> = start["roomUsers"]
         .as_array()
         .into_iter()
@@ -84,7 +76,7 @@ fn uids(start: &Value) -> Vec<String> {
 
 /// Heartbeats of the tests that kill nothing: long enough that a node stalled by a loaded
 /// machine is never taken for dead (which voids its rounds and re-seats its players).
-const STEADY_TTL_MS: u64 = 5_000;
+pub(super) const STEADY_TTL_MS: u64 = 5_000;
 
 /// Heartbeats of the tests that kill a node or Redis: noticed within 600 ms.
 const FAST_TTL_MS: u64 = 600;
@@ -262,71 +254,4 @@ async fn nodes_play_locally_while_redis_is_down_and_join_again_when_it_is_back()
     let start = until(&mut c, "start").await;
     assert_eq!(uids(&start), ["b", "c"], "{start}");
     drop(prefix);
-}
-
-#[tokio::test]
-async fn a_json_player_resumes_its_seat_score_and_streak_on_another_node() {
-    let redis = stack_redis();
-    let prefix = Prefix::new(&redis);
-    let mut nodes = Vec::new();
-    for _ in 0..2 {
-        let node = Node::start(&redis, &prefix, |settings| {
-            settings.game.game_time_secs = 3;
-            settings.cluster.heartbeat_ttl_ms = STEADY_TTL_MS;
-        });
-        nodes.push(node.await);
-    }
-    for node in &nodes {
-        node.wait_ready(200).await;
-        node.wait_for_nodes(2).await;
-    }
-    let (mut j, resume) = json(&nodes[0], "j", "?resume").await;
-    let resume = resume.unwrap_or_default();
-    assert_eq!(resume["type"], "resume");
-    assert_eq!(resume["data"]["resumed"], false);
-    let token = resume["data"]["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert!(token.len() >= 20, "{resume}");
-    let mut s = socketio(&nodes[1], "s").await;
-    j.send(r#"{"type":"join"}"#).await;
-    s.send(r#"42["join"]"#).await;
-    until(&mut j, "start").await;
-    until(&mut s, "start").await;
-    j.send(r#"{"type":"choice","data":{"choice":2}}"#).await;
-    s.send(r#"42["choice",{"choice":1}]"#).await;
-    until(&mut j, "result").await;
-    until(&mut s, "result").await;
-    // Round 2 (j joins again, back into the room s kept): j drops mid-round and comes back on
-    // the other node with its token.
-    j.send(r#"{"type":"join"}"#).await;
-    let start = until(&mut j, "start").await;
-    assert_eq!(uids(&start), ["j", "s"], "{start}");
-    until(&mut s, "start").await;
-    drop(j);
-    let mut j = nodes[1]
-        .server
-        .connect(&format!("/applet/websocket/ws?resume={token}"))
-        .await;
-    assert!(j.text().await.starts_with(r#"{"type":"open""#));
-    let resumed = resume_frame(&j.text().await);
-    assert_eq!(resumed["data"]["resumed"], true, "{resumed}");
-    assert_eq!(resumed["data"]["token"], token.as_str());
-    j.send(r#"{"type":"choice","data":{"choice":2}}"#).await;
-    assert_eq!(until(&mut s, "movement").await["uid"], "j");
-    s.send(r#"42["choice",{"choice":1}]"#).await;
-    let result = until(&mut j, "result").await;
-    let line = result["result"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|line| line["uid"] == "j")
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(
-        (line["totalScore"].clone(), line["winStreak"].clone()),
-        (3.into(), 2.into()),
-        "{result}"
-    );
 }
