@@ -1,0 +1,194 @@
+//! The list-scale phase: latency of the first `/list` page with the album holding 1,000 and
+//! then 20,000 images (issue 11, "Lists that stay fast": the larger within 1.5× of the
+//! smaller).
+//!
+//! The album is filled honestly, through its own `POST /applet/album/upload` (so every image
+//! is in the store *and* in the album's index, listed as a client sees it), with a 68-byte
+//! PNG, at the bench's concurrency. Before each measurement the bench pages through the whole
+//! album (`after=` cursors) and counts what it lists. The images it uploaded are recorded in
+//! `uploaded`, which the caller deletes.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::album::Album;
+use crate::load::{self, Budget, Outcome};
+use crate::photos;
+use crate::report::{Row, fmt_duration};
+
+/// Most the first page's latency may grow from the smallest to the largest album (issue 11).
+pub const SCALE_GOAL: f64 = 1.5;
+/// Fill rounds per size: a round uploads what is missing, then counts again (uploads that
+/// failed, or images another client deleted meanwhile, are made up in the next round).
+const FILL_ROUNDS: usize = 3;
+/// Unmeasured list requests per worker before each measurement.
+const WARMUP_PER_WORKER: usize = 4;
+
+/// What the phase needs.
+pub struct Scale<'a> {
+    /// The album under test.
+    pub album: &'a Album,
+    /// Album sizes to measure at, ascending (e.g. 1,000 and 20,000).
+    pub sizes: &'a [usize],
+    /// Requests in flight, for the uploads and for the list load.
+    pub concurrency: usize,
+    /// How long each list measurement runs.
+    pub list_time: Duration,
+    /// imgUrl of every image the bench uploaded and not yet deleted (the caller deletes them).
+    pub uploaded: Arc<Mutex<Vec<String>>>,
+}
+
+const TOOL: &str = "album-bench (reqwest)";
+
+/// Fills the album to each size in turn and measures the first page there; pushes one row per
+/// fill and per size, and the ratio line to `summary`.
+///
+/// # Errors
+/// The album cannot be listed at all (single failed uploads and list requests are counted).
+pub async fn measure(
+    s: &Scale<'_>,
+    rows: &mut Vec<Row>,
+    summary: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let mut listed = s.album.count().await.context("counting the album")?;
+    eprintln!("· list scale: the album lists {listed} images before the bench");
+    let mut measured: Vec<(usize, Outcome)> = Vec::new();
+    for &size in s.sizes {
+        let what = format!("GET list, first page, {size} images");
+        if listed > size {
+            rows.push(Row::skipped(
+                &what,
+                TOOL,
+                &format!("album already lists {listed}"),
+            ));
+            continue;
+        }
+        listed = fill(s, size, listed, rows).await?;
+        if listed < size {
+            rows.push(Row::skipped(
+                &what,
+                TOOL,
+                &format!("album lists only {listed} after {FILL_ROUNDS} fill rounds"),
+            ));
+            continue;
+        }
+        eprintln!(
+            "· list scale: GET list at {listed} images for {:?} at concurrency {}",
+            s.list_time, s.concurrency
+        );
+        let page = first_page(s).await?;
+        let note = format!("{listed} listed (counted page by page)");
+        rows.push(Row::from_outcome(&what, TOOL, &page, false).with_note(&note));
+        measured.push((listed, page));
+    }
+    if let (Some((small_n, small)), Some((large_n, large))) = (measured.first(), measured.last())
+        && measured.len() > 1
+    {
+        let line = ratio_line(*small_n, small, *large_n, large);
+        if let Some(row) = rows.last_mut() {
+            *row = std::mem::take(row).with_note(&line);
+        }
+        summary.push(line);
+    }
+    Ok(())
+}
+
+/// Uploads one-pixel PNGs until the album lists `size` images (or [`FILL_ROUNDS`] rounds
+/// pass); returns the final count.
+async fn fill(
+    s: &Scale<'_>,
+    size: usize,
+    mut listed: usize,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<usize> {
+    let mut total: Option<Outcome> = None;
+    for _ in 0..FILL_ROUNDS {
+        if listed >= size {
+            break;
+        }
+        let missing = size - listed;
+        eprintln!("· list scale: uploading {missing} one-pixel PNGs through album to reach {size}");
+        let out = upload_many(s, missing).await?;
+        total = Some(match total {
+            Some(before) => before.merge(out)?,
+            None => out,
+        });
+        listed = s.album.count().await.context("counting the album")?;
+    }
+    if let Some(out) = total {
+        let row = Row::from_outcome(
+            &format!("fill to {size}: upload 68-byte PNG"),
+            TOOL,
+            &out,
+            false,
+        );
+        rows.push(row.with_note(&format!("then {listed} listed")));
+    }
+    Ok(listed)
+}
+
+/// `n` uploads of the one-pixel PNG through album, each recorded in `uploaded`.
+async fn upload_many(s: &Scale<'_>, n: usize) -> anyhow::Result<Outcome> {
+    let (album, uploaded, photo) = (
+        s.album.clone(),
+        Arc::clone(&s.uploaded),
+        photos::one_pixel_png(),
+    );
+    load::run(s.concurrency, Budget::Requests(n), move |_| {
+        let (album, uploaded, photo) = (album.clone(), Arc::clone(&uploaded), photo.clone());
+        async move {
+            let url = album.upload(&photo).await?;
+            uploaded
+                .lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?
+                .push(url);
+            Ok(photo.bytes.len() as u64)
+        }
+    })
+    .await
+}
+
+/// The first page under load for `list_time`, after a short unmeasured warm-up.
+async fn first_page(s: &Scale<'_>) -> anyhow::Result<Outcome> {
+    let list = |album: Album| {
+        move |_| {
+            let album = album.clone();
+            async move { album.list().await.map(|(_, bytes)| bytes) }
+        }
+    };
+    let warmup = Budget::Requests(s.concurrency * WARMUP_PER_WORKER);
+    load::run(s.concurrency, warmup, list(s.album.clone())).await?;
+    load::run(
+        s.concurrency,
+        Budget::Time(s.list_time),
+        list(s.album.clone()),
+    )
+    .await
+}
+
+/// `list 20000 vs 1000 images: p50 1.10 ms vs 1.05 ms = ×1.05, p99 … (goal ≤ ×1.5: meets)`.
+fn ratio_line(small_n: usize, small: &Outcome, large_n: usize, large: &Outcome) -> String {
+    let quantile = |q: f64, name: &str| match (small.latency(q), large.latency(q)) {
+        (Some(a), Some(b)) if !a.is_zero() => {
+            let ratio = b.as_secs_f64() / a.as_secs_f64();
+            let verdict = if ratio <= SCALE_GOAL {
+                "meets"
+            } else {
+                "above"
+            };
+            format!(
+                "{name} {} vs {} = ×{ratio:.2} ({verdict} goal ≤ ×{SCALE_GOAL})",
+                fmt_duration(b),
+                fmt_duration(a)
+            )
+        }
+        _ => format!("{name} not measured"),
+    };
+    format!(
+        "list first page at {large_n} vs {small_n} images: {}, {}",
+        quantile(0.50, "p50"),
+        quantile(0.99, "p99")
+    )
+}
