@@ -165,7 +165,10 @@ async fn measure(
             ("upload via album", "album-bench (reqwest)"),
             ("GET list", "album-bench (reqwest)"),
             ("GET list", "wrk"),
-            ("GET list, first page, by album size", "album-bench (reqwest)"),
+            (
+                "GET list, first page, by album size",
+                "album-bench (reqwest)",
+            ),
             ("signing routes vs /healthz", "wrk"),
         ] {
             rows.push(Row::skipped(what, tool, why));
@@ -212,7 +215,11 @@ async fn list_phases(
 
     let Some(wrk_bin) = &s.wrk else {
         rows.push(Row::skipped("GET list", "wrk", "--no-wrk"));
-        rows.push(Row::skipped("signing routes vs /healthz", "wrk", "--no-wrk"));
+        rows.push(Row::skipped(
+            "signing routes vs /healthz",
+            "wrk",
+            "--no-wrk",
+        ));
         return Ok(());
     };
     eprintln!("· wrk GET list ({:?})", s.wrk_load.duration);

@@ -179,7 +179,12 @@ async fn login(session_url: &str) -> anyhow::Result<String> {
         .as_str()
         .filter(|skey| !skey.is_empty())
         .map(str::to_owned)
-        .with_context(|| format!("login at {url} answered without data.skey: code {}", body["code"]))
+        .with_context(|| {
+            format!(
+                "login at {url} answered without data.skey: code {}",
+                body["code"]
+            )
+        })
 }
 
 async fn run_wrk(
