@@ -25,6 +25,10 @@ use crate::wrk::{self, WrkLoad};
 /// Upload ratio album/direct the service is expected to reach (brief of the bench).
 pub const UPLOAD_RATIO_GOAL: f64 = 0.8;
 
+/// After Ctrl-C, how long the requests in flight may take to be answered (and recorded for
+/// the clean-up).
+const DRAIN: Duration = Duration::from_secs(5);
+
 /// Everything a run needs, parsed from the command line.
 pub struct Settings {
     /// Album base URL, e.g. `http://127.0.0.1:9993`.
@@ -73,11 +77,17 @@ pub async fn run(s: &Settings) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
     };
     let album_up = !s.direct_only && run.album.is_up().await;
     let (mut rows, mut summary) = (Vec::new(), Vec::new());
-    let measured = tokio::select! {
-        measured = measure(&mut run, album_up, &mut rows, &mut summary) => measured,
-        interrupted = tokio::signal::ctrl_c() => {
-            eprintln!("! interrupted: cleaning up");
-            interrupted.context("waiting for Ctrl-C").and(Err(anyhow::anyhow!("interrupted")))
+    let measured = {
+        let measuring = measure(&mut run, album_up, &mut rows, &mut summary);
+        tokio::pin!(measuring);
+        tokio::select! {
+            measured = &mut measuring => measured,
+            interrupted = tokio::signal::ctrl_c() => {
+                eprintln!("! interrupted: waiting up to {DRAIN:?} for requests in flight, then cleaning up");
+                load::stop();
+                let _ = tokio::time::timeout(DRAIN, &mut measuring).await;
+                interrupted.context("waiting for Ctrl-C").and(Err(anyhow::anyhow!("interrupted")))
+            }
         }
     };
 
@@ -102,10 +112,10 @@ async fn measure(
             list_time: s.list_time,
             uploaded: Arc::clone(&run.uploaded),
         };
-        let measured = scale::measure(&scale, rows, summary).await;
+        // On failure or Ctrl-C the clean-up after `measure` deletes the fill.
+        scale::measure(&scale, rows, summary).await?;
         // The next phases measure an album of the usual size.
         run.delete_uploaded().await?;
-        measured?;
     }
     // ABBA order (direct, album, album, direct), half the count each time, so that a drift of
     // the machine during the run (other processes, S3 volumes filling) hits both paths alike.
@@ -306,15 +316,17 @@ impl Run<'_> {
         .await
     }
 
-    /// Deletes the direct keys written so far.
+    /// Deletes the direct keys written so far. They stay recorded until the deletes are done,
+    /// so that a clean-up cut short (Ctrl-C) is redone by the next one.
     async fn delete_direct(&mut self) -> anyhow::Result<()> {
-        let keys = Arc::new(std::mem::take(&mut self.direct_keys));
+        let keys = Arc::new(self.direct_keys.clone());
         let (n, store) = (keys.len(), Arc::clone(&self.store));
-        let out = load::run(self.s.concurrency, Budget::Requests(n), move |i| {
+        let out = load::run_to_end(self.s.concurrency, Budget::Requests(n), move |i| {
             let (store, keys) = (Arc::clone(&store), Arc::clone(&keys));
             async move { direct::delete(&store, &keys[i]).await.map(|()| 0) }
         })
         .await?;
+        self.direct_keys.drain(..n);
         if out.errors > 0 {
             eprintln!(
                 "! clean-up: {} of {n} direct keys not deleted: {:?}",
@@ -326,14 +338,14 @@ impl Run<'_> {
 
     /// Deletes album's uploads through `POST /applet/album/delete`, and also straight in S3
     /// under the key the URL names (idempotent): a `code:0` from album is no proof that the
-    /// object is gone if album maps paths differently.
+    /// object is gone if album maps paths differently. The URLs stay recorded until the
+    /// deletes are done, so that a clean-up cut short (Ctrl-C) is redone by the next one.
     async fn delete_uploaded(&self) -> anyhow::Result<()> {
-        let urls = std::mem::take(
-            &mut *self
-                .uploaded
-                .lock()
-                .map_err(|_| anyhow::anyhow!("poisoned"))?,
-        );
+        let urls = self
+            .uploaded
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .clone();
         let (n, urls) = (urls.len(), Arc::new(urls));
         if n > 0 {
             eprintln!("· clean-up: deleting {n} album uploads");
@@ -343,7 +355,7 @@ impl Run<'_> {
             Arc::clone(&self.store),
             self.s.s3.bucket.clone(),
         );
-        let out = load::run(self.s.concurrency, Budget::Requests(n), move |i| {
+        let out = load::run_to_end(self.s.concurrency, Budget::Requests(n), move |i| {
             let (album, store, urls) = (album.clone(), Arc::clone(&store), Arc::clone(&urls));
             let bucket = bucket.clone();
             async move {
@@ -357,6 +369,10 @@ impl Run<'_> {
             }
         })
         .await?;
+        self.uploaded
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .drain(..n);
         if out.errors > 0 {
             eprintln!(
                 "! clean-up: {} of {n} album uploads not deleted: {:?}",
