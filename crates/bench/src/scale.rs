@@ -107,6 +107,7 @@ pub async fn measure(
             again = None;
             continue;
         }
+        eprintln!("· list scale: GET list at {listed} images again");
         let page = first_page(s).await?;
         let note = format!("{listed} listed (counted page by page)");
         rows.push(Row::from_outcome(&what, TOOL, &page, false).with_note(&note));
@@ -270,4 +271,35 @@ fn ratio_line(
         quantile(0.50, "p50"),
         quantile(0.99, "p99")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(latency_us: u64) -> Outcome {
+        let mut histogram = hdrhistogram::Histogram::new(3).expect("histogram");
+        histogram.record(latency_us).expect("recorded");
+        Outcome {
+            ok: 1,
+            errors: 0,
+            first_error: None,
+            bytes: 0,
+            elapsed: Duration::from_secs(1),
+            latency_us: histogram,
+        }
+    }
+
+    #[test]
+    fn the_ratio_line_compares_the_largest_with_the_smallest() {
+        let (small, large) = (outcome(10_000), outcome(20_000));
+        let line = ratio_line(1000, &small, "both runs", 20000, &large);
+        assert!(
+            line.starts_with("list first page at 20000 vs 1000 images (both runs): p50 "),
+            "{line}"
+        );
+        assert!(line.contains("= ×2.00 (above goal ≤ ×1.5)"), "{line}");
+        let line = ratio_line(1000, &large, "one run", 20000, &small);
+        assert!(line.contains("= ×0.50 (meets goal ≤ ×1.5)"), "{line}");
+    }
 }
