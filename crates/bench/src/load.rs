@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,6 +14,16 @@ use tokio::time::Instant;
 const MAX_LATENCY_US: u64 = 60_000_000;
 /// Three significant digits: 0.1 % resolution, plenty for p50/p99.
 const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// Set by [`stop`]: every [`run`] starts no new request.
+static STOPPED: AtomicBool = AtomicBool::new(false);
+
+/// Stops every [`run`] of this process after the requests in flight, which then fails with
+/// "interrupted" (Ctrl-C: what was sent is answered and recorded, so the bench knows what to
+/// delete). [`run_to_end`], the clean-up's, goes on.
+pub fn stop() {
+    STOPPED.store(true, Ordering::Relaxed);
+}
 
 /// When a run stops.
 #[derive(Debug, Clone, Copy)]
@@ -89,14 +99,49 @@ struct Worker {
     latency_us: Histogram<u64>,
 }
 
-/// Runs `op(i)` for i = 0, 1, 2, … on `concurrency` workers until `budget` is spent.
+/// Runs `op(i)` for i = 0, 1, 2, … on `concurrency` workers until `budget` is spent, or
+/// until [`stop`].
 ///
 /// `op` returns the payload bytes it moved; an `Err` counts as a failed request and the run
 /// goes on.
 ///
 /// # Errors
-/// Only when a worker task panics or the histogram cannot be set up.
+/// When a worker task panics or the histogram cannot be set up, and "interrupted" after
+/// [`stop`] (once the requests in flight are answered).
 pub async fn run<F, Fut>(concurrency: usize, budget: Budget, op: F) -> anyhow::Result<Outcome>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<u64>> + Send + 'static,
+{
+    let outcome = drive(concurrency, budget, true, op).await?;
+    if STOPPED.load(Ordering::Relaxed) {
+        anyhow::bail!("interrupted");
+    }
+    Ok(outcome)
+}
+
+/// [`run`] that ignores [`stop`]: for the clean-up, which must finish.
+///
+/// # Errors
+/// Only when a worker task panics or the histogram cannot be set up.
+pub async fn run_to_end<F, Fut>(
+    concurrency: usize,
+    budget: Budget,
+    op: F,
+) -> anyhow::Result<Outcome>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<u64>> + Send + 'static,
+{
+    drive(concurrency, budget, false, op).await
+}
+
+async fn drive<F, Fut>(
+    concurrency: usize,
+    budget: Budget,
+    stoppable: bool,
+    op: F,
+) -> anyhow::Result<Outcome>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<u64>> + Send + 'static,
@@ -126,7 +171,8 @@ where
                 latency_us,
             };
             loop {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
+                let stopped = stoppable && STOPPED.load(Ordering::Relaxed);
+                if stopped || deadline.is_some_and(|d| Instant::now() >= d) {
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);

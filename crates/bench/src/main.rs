@@ -1,4 +1,5 @@
-//! `album-bench`: uploads through album vs direct S3 PUTs, list latency, upload-url req/s.
+//! `album-bench`: uploads through album vs direct S3 PUTs, the first list page at 1,000 and
+//! 20,000 images, list latency, the signing routes' req/s against `/healthz`.
 //!
 //! Run it through `scripts/bench/album`, which builds it in release mode, finds the S3
 //! credentials and wrk, and starts nothing: the stack must already run (`scripts/up`).
@@ -59,6 +60,23 @@ struct Args {
     /// Only the direct S3 PUT figure (album not running).
     #[arg(long)]
     direct_only: bool,
+    /// Album sizes at which the first list page is measured (filled through album's upload
+    /// with a 68-byte PNG, deleted afterwards), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1000,20000")]
+    list_sizes: Vec<usize>,
+    /// Skip the list-scale phase.
+    #[arg(long)]
+    no_scale: bool,
+    /// Session service base URL (a login for the signing routes that need one).
+    #[arg(
+        long,
+        env = "WEAPP_BENCH_SESSION_URL",
+        default_value = "http://127.0.0.1:5757"
+    )]
+    session: String,
+    /// `cos_path` asked of `qc_cos/config` (must be inside album's folder).
+    #[arg(long, default_value = "/")]
+    cos_path: String,
 }
 
 #[tokio::main]
@@ -79,8 +97,18 @@ async fn main() -> anyhow::Result<()> {
             duration: Duration::from_secs(a.wrk_seconds),
         },
         direct_only: a.direct_only,
+        list_sizes: if a.no_scale {
+            Vec::new()
+        } else {
+            let mut sizes = a.list_sizes;
+            sizes.sort_unstable();
+            sizes.dedup();
+            sizes
+        },
+        session_url: a.session,
+        cos_path: a.cos_path,
     };
-    let rows = phases::run(&settings).await?;
+    let (rows, summary) = phases::run(&settings).await?;
     println!(
         "\nalbum-bench: {} uploads per path at concurrency {}, {} cores; photos 23–270 KB (fixtures)",
         settings.uploads,
@@ -91,11 +119,18 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "measured by: album-bench (tokio + reqwest / object_store) for uploads and list; \
-         wrk -t{} -c{} -d{}s for list and upload-url. Client, album and S3 share the cores.\n",
+         wrk -t{} -c{} -d{}s for list, /healthz and the signing routes. Client, album and S3 \
+         share the cores.\n",
         settings.wrk_load.threads,
         settings.wrk_load.connections,
         settings.wrk_load.duration.as_secs(),
     );
     print!("{}", report::table(&rows));
+    if !summary.is_empty() {
+        println!();
+        for line in &summary {
+            println!("{line}");
+        }
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! The phases of one album-bench run and their order: uploads through album and direct S3
-//! PUTs (interleaved), list latency, wrk on list and upload-url, then clean-up of everything
-//! the run wrote.
+//! The phases of one album-bench run and their order: the first list page at growing album
+//! sizes ([`crate::scale`]), uploads through album and direct S3 PUTs (interleaved), list
+//! latency, wrk on list, the signing routes against `/healthz` ([`crate::signing`]), then
+//! clean-up of everything the run wrote — also after a failed phase or Ctrl-C.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,12 +18,16 @@ use crate::direct::{self, S3Target};
 use crate::load::{self, Budget, Outcome};
 use crate::photos::{self, Photo};
 use crate::report::Row;
+use crate::scale::{self, Scale};
+use crate::signing::{self, Signing};
 use crate::wrk::{self, WrkLoad};
 
 /// Upload ratio album/direct the service is expected to reach (brief of the bench).
 pub const UPLOAD_RATIO_GOAL: f64 = 0.8;
-/// upload-url throughput goal on two cores, req/s (brief of the bench).
-pub const UPLOAD_URL_GOAL: f64 = 50_000.0;
+
+/// After Ctrl-C, how long the requests in flight may take to be answered (and recorded for
+/// the clean-up).
+const DRAIN: Duration = Duration::from_secs(5);
 
 /// Everything a run needs, parsed from the command line.
 pub struct Settings {
@@ -46,15 +51,21 @@ pub struct Settings {
     pub wrk_load: WrkLoad,
     /// Measure direct S3 PUTs only (album not running yet).
     pub direct_only: bool,
+    /// Album sizes at which the first list page is measured, ascending; empty = skip.
+    pub list_sizes: Vec<usize>,
+    /// Base URL of the session service (logins for the routes that need one).
+    pub session_url: String,
+    /// `cos_path` asked of `qc_cos/config`.
+    pub cos_path: String,
 }
 
-/// Runs every phase and returns the table rows. Whatever was uploaded is deleted before
-/// returning, also when a phase failed.
+/// Runs every phase and returns the table rows and the ratio lines. Whatever was uploaded is
+/// deleted before returning, also when a phase failed or on Ctrl-C.
 ///
 /// # Errors
-/// Fixtures unreadable, S3 misconfigured, or a phase could not run at all (single request
-/// failures are counted in the rows instead).
-pub async fn run(s: &Settings) -> anyhow::Result<Vec<Row>> {
+/// Fixtures unreadable, S3 misconfigured, a phase could not run at all (single request
+/// failures are counted in the rows instead), or interrupted.
+pub async fn run(s: &Settings) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
     let mut run = Run {
         s,
         photos: Arc::new(photos::load(&s.fixtures)?),
@@ -65,17 +76,47 @@ pub async fn run(s: &Settings) -> anyhow::Result<Vec<Row>> {
         uploaded: Arc::new(Mutex::new(Vec::new())),
     };
     let album_up = !s.direct_only && run.album.is_up().await;
-    let mut rows = Vec::new();
-    let measured = measure(&mut run, album_up, &mut rows).await;
+    let (mut rows, mut summary) = (Vec::new(), Vec::new());
+    let measured = {
+        let measuring = measure(&mut run, album_up, &mut rows, &mut summary);
+        tokio::pin!(measuring);
+        tokio::select! {
+            measured = &mut measuring => measured,
+            interrupted = tokio::signal::ctrl_c() => {
+                eprintln!("! interrupted: waiting up to {DRAIN:?} for requests in flight, then cleaning up");
+                load::stop();
+                let _ = tokio::time::timeout(DRAIN, &mut measuring).await;
+                interrupted.context("waiting for Ctrl-C").and(Err(anyhow::anyhow!("interrupted")))
+            }
+        }
+    };
 
     let cleaned = run.delete_direct().await.and(run.delete_uploaded().await);
     measured?;
     cleaned?;
-    Ok(rows)
+    Ok((rows, summary))
 }
 
-async fn measure(run: &mut Run<'_>, album_up: bool, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+async fn measure(
+    run: &mut Run<'_>,
+    album_up: bool,
+    rows: &mut Vec<Row>,
+    summary: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let s = run.s;
+    if album_up && !s.list_sizes.is_empty() {
+        let scale = Scale {
+            album: &run.album,
+            sizes: &s.list_sizes,
+            concurrency: s.concurrency,
+            list_time: s.list_time,
+            uploaded: Arc::clone(&run.uploaded),
+        };
+        // On failure or Ctrl-C the clean-up after `measure` deletes the fill.
+        scale::measure(&scale, rows, summary).await?;
+        // The next phases measure an album of the usual size.
+        run.delete_uploaded().await?;
+    }
     // ABBA order (direct, album, album, direct), half the count each time, so that a drift of
     // the machine during the run (other processes, S3 volumes filling) hits both paths alike.
     let (first, second) = (s.uploads / 2, s.uploads - s.uploads / 2);
@@ -134,7 +175,11 @@ async fn measure(run: &mut Run<'_>, album_up: bool, rows: &mut Vec<Row>) -> anyh
             ("upload via album", "album-bench (reqwest)"),
             ("GET list", "album-bench (reqwest)"),
             ("GET list", "wrk"),
-            ("GET upload-url", "wrk"),
+            (
+                "GET list, first page, by album size",
+                "album-bench (reqwest)",
+            ),
+            ("signing routes vs /healthz", "wrk"),
         ] {
             rows.push(Row::skipped(what, tool, why));
         }
@@ -142,10 +187,14 @@ async fn measure(run: &mut Run<'_>, album_up: bool, rows: &mut Vec<Row>) -> anyh
     }
     // The direct keys go before the list phases, which then see album's images only.
     run.delete_direct().await?;
-    list_phases(run, rows).await
+    list_phases(run, rows, summary).await
 }
 
-async fn list_phases(run: &Run<'_>, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+async fn list_phases(
+    run: &Run<'_>,
+    rows: &mut Vec<Row>,
+    summary: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let (s, album) = (run.s, &run.album);
     eprintln!(
         "· GET list for {:?} at concurrency {}",
@@ -176,7 +225,11 @@ async fn list_phases(run: &Run<'_>, rows: &mut Vec<Row>) -> anyhow::Result<()> {
 
     let Some(wrk_bin) = &s.wrk else {
         rows.push(Row::skipped("GET list", "wrk", "--no-wrk"));
-        rows.push(Row::skipped("GET upload-url", "wrk", "--no-wrk"));
+        rows.push(Row::skipped(
+            "signing routes vs /healthz",
+            "wrk",
+            "--no-wrk",
+        ));
         return Ok(());
     };
     eprintln!("· wrk GET list ({:?})", s.wrk_load.duration);
@@ -184,23 +237,14 @@ async fn list_phases(run: &Run<'_>, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let row = run_wrk(wrk_bin, list_url, s.wrk_load, "GET list").await;
     rows.push(row.with_note(&listed));
 
-    // wrk only sees HTTP statuses; make sure the route really signs before measuring it.
-    let goal = format!("goal ≥ {UPLOAD_URL_GOAL:.0} req/s");
-    match album.upload_url("image/jpeg").await {
-        Ok(data) if data["method"] == "PUT" && data["uploadUrl"].is_string() => {
-            eprintln!("· wrk GET upload-url ({:?})", s.wrk_load.duration);
-            let url = album.url("/applet/album/upload-url?contentType=image/jpeg");
-            let row = run_wrk(wrk_bin, url, s.wrk_load, "GET upload-url").await;
-            rows.push(row.with_note(&goal));
-        }
-        Ok(data) => rows.push(Row::skipped(
-            "GET upload-url",
-            "wrk",
-            &format!("unexpected data {data}"),
-        )),
-        Err(e) => rows.push(Row::skipped("GET upload-url", "wrk", &format!("{e:#}"))),
-    }
-    Ok(())
+    let signing = Signing {
+        album,
+        wrk: wrk_bin,
+        load: s.wrk_load,
+        session_url: &s.session_url,
+        cos_path: &s.cos_path,
+    };
+    signing::measure(&signing, rows, summary).await
 }
 
 async fn run_wrk(bin: &std::path::Path, url: String, load: WrkLoad, what: &str) -> Row {
@@ -272,15 +316,17 @@ impl Run<'_> {
         .await
     }
 
-    /// Deletes the direct keys written so far.
+    /// Deletes the direct keys written so far. They stay recorded until the deletes are done,
+    /// so that a clean-up cut short (Ctrl-C) is redone by the next one.
     async fn delete_direct(&mut self) -> anyhow::Result<()> {
-        let keys = Arc::new(std::mem::take(&mut self.direct_keys));
+        let keys = Arc::new(self.direct_keys.clone());
         let (n, store) = (keys.len(), Arc::clone(&self.store));
-        let out = load::run(self.s.concurrency, Budget::Requests(n), move |i| {
+        let out = load::run_to_end(self.s.concurrency, Budget::Requests(n), move |i| {
             let (store, keys) = (Arc::clone(&store), Arc::clone(&keys));
             async move { direct::delete(&store, &keys[i]).await.map(|()| 0) }
         })
         .await?;
+        self.direct_keys.drain(..n);
         if out.errors > 0 {
             eprintln!(
                 "! clean-up: {} of {n} direct keys not deleted: {:?}",
@@ -292,14 +338,14 @@ impl Run<'_> {
 
     /// Deletes album's uploads through `POST /applet/album/delete`, and also straight in S3
     /// under the key the URL names (idempotent): a `code:0` from album is no proof that the
-    /// object is gone if album maps paths differently.
+    /// object is gone if album maps paths differently. The URLs stay recorded until the
+    /// deletes are done, so that a clean-up cut short (Ctrl-C) is redone by the next one.
     async fn delete_uploaded(&self) -> anyhow::Result<()> {
-        let urls = std::mem::take(
-            &mut *self
-                .uploaded
-                .lock()
-                .map_err(|_| anyhow::anyhow!("poisoned"))?,
-        );
+        let urls = self
+            .uploaded
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .clone();
         let (n, urls) = (urls.len(), Arc::new(urls));
         if n > 0 {
             eprintln!("· clean-up: deleting {n} album uploads");
@@ -309,7 +355,7 @@ impl Run<'_> {
             Arc::clone(&self.store),
             self.s.s3.bucket.clone(),
         );
-        let out = load::run(self.s.concurrency, Budget::Requests(n), move |i| {
+        let out = load::run_to_end(self.s.concurrency, Budget::Requests(n), move |i| {
             let (album, store, urls) = (album.clone(), Arc::clone(&store), Arc::clone(&urls));
             let bucket = bucket.clone();
             async move {
@@ -323,6 +369,10 @@ impl Run<'_> {
             }
         })
         .await?;
+        self.uploaded
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .drain(..n);
         if out.errors > 0 {
             eprintln!(
                 "! clean-up: {} of {n} album uploads not deleted: {:?}",
