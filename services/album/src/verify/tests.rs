@@ -249,3 +249,27 @@ async fn reconcile_lists_what_the_album_did_not_see_and_forgets_what_is_gone() -
     assert!(index.is_built().await?);
     Ok(())
 }
+
+#[tokio::test]
+async fn checks_of_an_unused_ticket_back_off_until_its_final_check() -> anyhow::Result<()> {
+    let (checker, _storage, index) = setup();
+    index
+        .save_ticket(&ticket("photos/1-u.jpg", 1000, None))
+        .await?;
+    // Run the checker whenever the ticket is due, as the background passes would.
+    let mut checks = Vec::new();
+    let mut now = Checker::first_check(NOW);
+    while index.ticket("photos/1-u.jpg").await?.is_some() {
+        assert_eq!(checker.pass(now).await?, 1, "due at {}", now - NOW);
+        checks.push((now - NOW) / 1000);
+        match index.ticket("photos/1-u.jpg").await? {
+            Some(next) => now = next.next_check_ms,
+            None => break,
+        }
+    }
+    // 1 s, then the ticket's age (at least the 10 s interval, at most 75 s = 300 s / 4), the
+    // final check 60 s (the grace) after the expiry.
+    assert_eq!(checks, [1, 11, 22, 44, 88, 163, 238, 313, 360]);
+    assert!(listed(&index).await.is_empty());
+    Ok(())
+}
