@@ -715,9 +715,17 @@ port_owner() {
 }
 
 # require_free_ports NAME... — fails with a clear message when any port of the named
-# components is taken (scripts/up calls it after stopping its own processes).
+# components is taken (scripts/up calls it after stopping its own processes). A port still
+# held is given PORT_RELEASE_SECONDS first: a process that just exited (weed's servers close
+# their listeners one after another) may not have let go of it yet.
+PORT_RELEASE_SECONDS=15
 require_free_ports() {
-    local component port busy=()
+    local component port busy=() deadline=$((SECONDS + PORT_RELEASE_SECONDS))
+    for component in "$@"; do
+        for port in $(component_ports "$component"); do
+            while port_open "$port" && ((SECONDS < deadline)); do sleep 0.2; done
+        done
+    done
     for component in "$@"; do
         for port in $(component_ports "$component"); do
             port_open "$port" && busy+=("$port ($component): $(port_owner "$port")")
