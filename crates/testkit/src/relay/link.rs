@@ -55,6 +55,10 @@ pub(super) struct Link {
     pub(super) answered: u64,
     /// [`Shared::traffic`] when this connection last forwarded anything, either way.
     pub(super) last_traffic: u64,
+    /// The client closed its side and the close was passed on: nobody waits for an answer
+    /// here any more (SecantusDB, for one, neither answers nor closes a connection whose
+    /// client half-closed after its last request).
+    pub(super) client_closed: bool,
 }
 
 /// What the relay and its connection tasks share.
@@ -244,4 +248,7 @@ async fn pump(
     // A close travels behind the bytes before it: not while this direction is frozen.
     let _ = gate.wait_for(|flow| flow.open(direction, id)).await;
     let _ = to.shutdown().await;
+    if direction == Direction::ToBackend {
+        shared.update(id, |link| link.client_closed = true);
+    }
 }

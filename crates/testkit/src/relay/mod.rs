@@ -11,8 +11,9 @@
 //! | [`Relay::up`] | everything forwarded again; bytes held while frozen go on first, as TCP delivers them after a partition heals |
 //!
 //! [`Relay::settled`] is the signal that follows a thaw: every request the relay passed on has
-//! been answered (or its connection closed), so whatever held bytes asked of the backend has
-//! happened.
+//! been answered (or its connection closed, or its client gone), so whatever held bytes asked
+//! of the backend has happened — or, for a request whose client gave up, will not be waited
+//! for.
 
 mod link;
 
@@ -113,12 +114,13 @@ impl Relay {
     }
 
     /// Wait until nothing is held and every request passed to the backend has been answered
-    /// (or its connection closed); panics after `within`.
+    /// (or its connection closed, or its client gone: no one reads that answer); panics after
+    /// `within`.
     pub async fn settled(&self, within: Duration) {
         self.wait_until(within, "settled", |links| {
-            links
-                .values()
-                .all(|link| link.held == [0, 0] && link.answered >= link.sent)
+            links.values().all(|link| {
+                link.held == [0, 0] && (link.answered >= link.sent || link.client_closed)
+            })
         })
         .await;
     }

@@ -129,3 +129,49 @@ async fn frozen_replies_hold_the_answers_of_open_connections_only() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(&answer, b"b");
 }
+
+/// A server that reads forever and never answers nor closes (SecantusDB with a connection
+/// whose client half-closed after its last request).
+async fn mute() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut sink = Vec::new();
+                let _ = socket.read_to_end(&mut sink).await;
+                std::future::pending::<()>().await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn a_request_whose_client_left_is_not_waited_for() {
+    let relay = Relay::start(&mute().await).await;
+    let mut stream = connect(&relay).await;
+    relay.freeze();
+    stream
+        .write_all(b"never answered")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    relay.holding(Duration::from_secs(5)).await;
+    // Still waited for while its client is there.
+    let waited = tokio::time::timeout(Duration::from_millis(300), async {
+        relay.up();
+        relay.settled(Duration::from_secs(60)).await;
+    })
+    .await;
+    assert!(
+        waited.is_err(),
+        "an unanswered request keeps the relay unsettled"
+    );
+    stream.shutdown().await.unwrap_or_else(|e| panic!("{e}"));
+    relay.settled(Duration::from_secs(5)).await;
+}
