@@ -71,6 +71,8 @@ pub struct Window {
     pub machine_busy: Option<Duration>,
     /// Redis commands over it (the whole server's).
     pub redis: Calls,
+    /// Redis commands over it in the nodes' database (`MONITOR`).
+    pub db: Calls,
     /// Frames written + read by all players.
     pub frames: u64,
     /// Relayed choice→movement messages read, `[same-node, cross-node]`.
@@ -110,8 +112,10 @@ pub struct ClusterReport {
     pub join_elapsed: Duration,
     /// Rounds the nodes judged meanwhile.
     pub join_rounds: u64,
-    /// Redis commands meanwhile.
+    /// Redis commands meanwhile (the whole server's).
     pub join_redis: Calls,
+    /// Redis commands meanwhile in the nodes' database (`MONITOR`).
+    pub join_db: Calls,
     /// Redis commands over the idle window, and its length.
     pub background: (Calls, Duration),
     /// The windows: every pair, same-node only, cross-node only.
@@ -129,6 +133,7 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
     anyhow::ensure!(players >= 4, "--relay-players: at least 4 in cluster mode");
     let client = redis::Client::open(plan.redis_url.as_str()).context("--redis-url")?;
     let mut redis = client.get_multiplexed_async_connection().await?;
+    let monitor = redis_stats::DbMonitor::start(&client, db_of(&plan.redis_url)).await?;
     let shared = Arc::new(Shared {
         addrs: plan.addrs.clone(),
         framing: plan.framing,
@@ -171,6 +176,7 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
     let started = Instant::now();
     let rounds_before = rounds(http, &plan.addrs).await?;
     let redis_before = redis_stats::read(&mut redis).await?;
+    let db_before = monitor.calls();
     for pair in 0..players / 2 {
         let (a, b) = (2 * pair, 2 * pair + 1);
         shared.go[a].notify_one();
@@ -181,8 +187,10 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
             match tokio::time::timeout(MEET_LIMIT, seats.recv()).await {
                 Ok(Some((_, uids))) => {
                     seen += 1;
-                    let mut uids: Vec<usize> =
-                        uids.iter().filter_map(|uid| frames::index_of(uid)).collect();
+                    let mut uids: Vec<usize> = uids
+                        .iter()
+                        .filter_map(|uid| frames::index_of(uid))
+                        .collect();
                     uids.sort_unstable();
                     met &= uids == [a, b];
                 }
@@ -202,7 +210,9 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
     let met = u64::try_from(report.met[0] + report.met[1]).unwrap_or(u64::MAX);
     let deadline = Instant::now() + ROUNDS_LIMIT;
     loop {
-        let judged = rounds(http, &plan.addrs).await?.saturating_sub(rounds_before);
+        let judged = rounds(http, &plan.addrs)
+            .await?
+            .saturating_sub(rounds_before);
         if judged >= met || Instant::now() >= deadline {
             report.join_rounds = judged;
             break;
@@ -210,6 +220,7 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     report.join_redis = redis_stats::read(&mut redis).await?.since(&redis_before);
+    report.join_db = monitor.calls().since(&db_before);
     report.join_elapsed = started.elapsed();
     eprintln!(
         "[ws-bench] {} same-node + {} cross-node pairs met ({} did not), {} rounds judged",
@@ -221,7 +232,8 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
     let mut windows = Vec::new();
     for which in [Phase::Mixed, Phase::SameOnly, Phase::CrossOnly] {
         eprintln!("[ws-bench] window {which:?}");
-        windows.push(measure(&mut redis, plan, &phase, which).await?);
+        let redis = (&mut redis, &monitor);
+        windows.push(measure(redis, plan, &phase, which).await?);
         if which == Phase::Mixed {
             report.rss_kib = plan
                 .pids
@@ -259,6 +271,14 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
     Ok(report)
 }
 
+/// The database number of a `redis://host:port/db` URL (0 without one).
+fn db_of(url: &str) -> u32 {
+    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
+    path.split_once('/')
+        .and_then(|(_, db)| db.split(['?', '#']).next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Rounds judged by all nodes since they started.
 async fn rounds(http: &reqwest::Client, addrs: &[String]) -> anyhow::Result<u64> {
     let mut total = 0;
@@ -270,7 +290,10 @@ async fn rounds(http: &reqwest::Client, addrs: &[String]) -> anyhow::Result<u64>
 
 /// One measured window: switches to `which`, waits `plan.measured`, reads the counters.
 async fn measure(
-    redis: &mut redis::aio::MultiplexedConnection,
+    (redis, monitor): (
+        &mut redis::aio::MultiplexedConnection,
+        &redis_stats::DbMonitor,
+    ),
     plan: &ClusterPlan,
     phase: &watch::Sender<Phase>,
     which: Phase,
@@ -279,16 +302,17 @@ async fn measure(
     let nodes_before: Vec<_> = plan.pids.iter().map(|&pid| cpu(pid)).collect();
     let others_before = (cpu(std::process::id()), probe::machine_busy().ok());
     let redis_before = redis_stats::read(redis).await?;
+    let db_before = monitor.calls();
     let started = Instant::now();
     let _ = phase.send(which);
     tokio::time::sleep(plan.measured).await;
     let elapsed = started.elapsed();
     let redis_after = redis_stats::read(redis).await?;
+    let db_after = monitor.calls();
     let nodes_after: Vec<_> = plan.pids.iter().map(|&pid| cpu(pid)).collect();
     let others_after = (cpu(std::process::id()), probe::machine_busy().ok());
-    let used = |before: Option<Duration>, after: Option<Duration>| {
-        Some(after?.saturating_sub(before?))
-    };
+    let used =
+        |before: Option<Duration>, after: Option<Duration>| Some(after?.saturating_sub(before?));
     Ok(Window {
         elapsed,
         node_cpu: nodes_before
@@ -299,6 +323,19 @@ async fn measure(
         bench_cpu: used(others_before.0, others_after.0),
         machine_busy: used(others_before.1, others_after.1),
         redis: redis_after.since(&redis_before),
+        db: db_after.since(&db_before),
         ..Window::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_is_the_urls_path() {
+        assert_eq!(db_of("redis://127.0.0.1:6379/5"), 5);
+        assert_eq!(db_of("redis://127.0.0.1:6379"), 0);
+        assert_eq!(db_of("redis://:pw@127.0.0.1:6379/12?protocol=resp3"), 12);
+    }
 }

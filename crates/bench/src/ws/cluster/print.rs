@@ -44,7 +44,8 @@ struct Rows(Vec<[String; 6]>);
 
 impl Rows {
     fn push(&mut self, what: &str, value: String, p50: String, p99: String, goal: String) {
-        self.0.push([what.into(), value, p50, p99, goal, String::new()]);
+        self.0
+            .push([what.into(), value, p50, p99, goal, String::new()]);
     }
 
     fn note(&mut self, note: String) {
@@ -54,9 +55,15 @@ impl Rows {
     }
 }
 
-fn delay_rows(rows: &mut Rows, label: &str, window: &Window) -> [Option<Duration>; 2] {
+fn delay_rows(
+    rows: &mut Rows,
+    label: &str,
+    window: &Window,
+    classes: &[usize],
+) -> [Option<Duration>; 2] {
     let mut p99s = [None, None];
-    for (class, name) in ["same-node", "cross-node"].iter().enumerate() {
+    for &class in classes {
+        let name = ["same-node", "cross-node"][class];
         let delays = &window.delays_us[class];
         p99s[class] = quantile(delays, 0.99);
         let what = format!("choice→movement, {name} pairs ({label})");
@@ -109,9 +116,10 @@ pub fn print(plan: &ClusterPlan, report: &ClusterReport, every_ms: u64) {
     );
     println!(
         "measured by: ws-bench (client-side timestamps on one clock) for delays and messages; \
-         /proc/<pid>/stat for CPU (10 ms ticks), /proc/<pid>/status VmRSS; Redis INFO \
-         commandstats (the whole server's: the background, {} commands/s measured idle over {} \
-         s, is subtracted where it says net). Same-only and cross-only windows run at the \
+         /proc/<pid>/stat for CPU (10 ms ticks), /proc/<pid>/status VmRSS; Redis MONITOR for the \
+         commands run in the nodes' database (Lua's calls included), INFO commandstats for the \
+         whole server's (background {} commands/s measured idle over {} s, subtracted where it \
+         says net). Same-only and cross-only windows run at the \
          rate of the mixed one. Client, nodes and Redis share the cores.\n",
         thousands(per_sec(
             report.background.0.total() as f64,
@@ -137,43 +145,47 @@ pub fn print(plan: &ClusterPlan, report: &ClusterReport, every_ms: u64) {
             mixed.elapsed
         ))
     ));
-    let [same_p99, cross_p99] = delay_rows(&mut rows, "mixed", mixed);
+    let [same_p99, cross_p99] = delay_rows(&mut rows, "mixed", mixed, &[0, 1]);
     if let (Some(same_p99), Some(cross_p99)) = (same_p99, cross_p99) {
         let gap = cross_p99.as_secs_f64() * 1e3 - same_p99.as_secs_f64() * 1e3;
         let verdict = if gap <= 2.0 { "met" } else { "missed" };
         rows.0.last_mut().expect("a row")[4] =
             format!("p99 ≤ same + 2 ms: gap {gap:.2} ms, {verdict}");
     }
-    delay_rows(&mut rows, "same-only", same);
-    delay_rows(&mut rows, "cross-only", cross);
+    delay_rows(&mut rows, "same-only", same, &[0]);
+    delay_rows(&mut rows, "cross-only", cross, &[1]);
     let rounds = report.join_rounds.max(1) as f64;
     rows.push(
         "Redis commands per round",
-        format!(
-            "{:.1}",
-            net_of(&report.join_redis, report.join_elapsed, &report.background) / rounds
-        ),
+        format!("{:.1}", report.join_db.total() as f64 / rounds),
         "-".into(),
         "-".into(),
         String::new(),
     );
     rows.note(format!(
-        "net; raw {} commands / {} rounds over the joins + first rounds ({:.1} s): {}",
-        report.join_redis.total(),
+        "MONITOR, nodes' db: {} commands / {} rounds over the joins + first rounds ({:.1} s): \
+         {}; INFO commandstats (whole server) {} raw, {:.1}/round net of background",
+        report.join_db.total(),
         report.join_rounds,
         report.join_elapsed.as_secs_f64(),
-        report.join_redis.breakdown(6)
+        report.join_db.breakdown(6),
+        report.join_redis.total(),
+        net_of(&report.join_redis, report.join_elapsed, &report.background) / rounds
     ));
     for (label, window) in [("mixed", mixed), ("same-only", same), ("cross-only", cross)] {
-        let net = net_of(&window.redis, window.elapsed, &report.background);
+        let db = window.db.total() as f64;
         let relayed = (window.relayed[0] + window.relayed[1]).max(1) as f64;
         let what = format!("Redis commands/s ({label})");
-        let value = thousands(per_sec(net, window.elapsed));
+        let value = thousands(per_sec(db, window.elapsed));
         rows.push(&what, value, "-".into(), "-".into(), String::new());
         rows.note(format!(
-            "net; {:.3} per relayed message; raw: {}",
-            net / relayed,
-            window.redis.breakdown(4)
+            "MONITOR, nodes' db; {:.3} per relayed message: {}; INFO commandstats {}/s net",
+            db / relayed,
+            window.db.breakdown(4),
+            thousands(per_sec(
+                net_of(&window.redis, window.elapsed, &report.background),
+                window.elapsed
+            ))
         ));
     }
     for (node, ((cpu, rss), pid)) in mixed
@@ -183,7 +195,10 @@ pub fn print(plan: &ClusterPlan, report: &ClusterReport, every_ms: u64) {
         .zip(&plan.pids)
         .enumerate()
     {
-        let rss = rss.map_or_else(|| "?".into(), |kib| format!("{:.1} MB", kib as f64 / 1024.0));
+        let rss = rss.map_or_else(
+            || "?".into(),
+            |kib| format!("{:.1} MB", kib as f64 / 1024.0),
+        );
         let what = format!("node {} CPU, RSS (mixed)", node + 1);
         let value = format!("{} core, {rss}", core_share(*cpu, mixed.elapsed));
         rows.push(&what, value, "-".into(), "-".into(), String::new());
