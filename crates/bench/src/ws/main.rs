@@ -10,6 +10,9 @@
 //!   default): relayed choice→movement messages/s, the server's CPU time per relayed message
 //!   and the choice→movement delay (`relay.rs`).
 //!
+//! With `--cluster-addrs` (`scripts/bench/ws-game --nodes 2`) only the relay phase runs, over
+//! ws-game nodes in cluster mode, pairs on one node and pairs across two (`cluster/`).
+//!
 //! Run it through `scripts/bench/ws-game`, which builds ws-game and this bench in release mode,
 //! starts its own ws-game with short rounds on a free port, and stops it at the end. A
 //! benchmark: it reports figures and the goals they are read against, and asserts nothing.
