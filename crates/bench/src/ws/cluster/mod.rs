@@ -73,6 +73,8 @@ pub struct Window {
     pub redis: Calls,
     /// Redis commands over it in the nodes' database (`MONITOR`).
     pub db: Calls,
+    /// The nodes' cluster counters over it, summed: published, received, dropped.
+    pub cluster: [u64; 3],
     /// Frames written + read by all players.
     pub frames: u64,
     /// Relayed choice→movement messages read, `[same-node, cross-node]`.
@@ -233,7 +235,7 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
     for which in [Phase::Mixed, Phase::SameOnly, Phase::CrossOnly] {
         eprintln!("[ws-bench] window {which:?}");
         let redis = (&mut redis, &monitor);
-        windows.push(measure(redis, plan, &phase, which).await?);
+        windows.push(measure(http, redis, plan, (&phase, which)).await?);
         if which == Phase::Mixed {
             report.rss_kib = plan
                 .pids
@@ -279,6 +281,18 @@ fn db_of(url: &str) -> u32 {
         .unwrap_or(0)
 }
 
+/// The nodes' cluster counters, summed: published, received, dropped.
+async fn cluster_counters(http: &reqwest::Client, addrs: &[String]) -> anyhow::Result<[u64; 3]> {
+    let mut total = [0; 3];
+    for addr in addrs {
+        let counters = probe::stats(http, addr).await?.cluster.unwrap_or_default();
+        total[0] += counters.messages_out;
+        total[1] += counters.messages_in;
+        total[2] += counters.messages_dropped;
+    }
+    Ok(total)
+}
+
 /// Rounds judged by all nodes since they started.
 async fn rounds(http: &reqwest::Client, addrs: &[String]) -> anyhow::Result<u64> {
     let mut total = 0;
@@ -290,14 +304,15 @@ async fn rounds(http: &reqwest::Client, addrs: &[String]) -> anyhow::Result<u64>
 
 /// One measured window: switches to `which`, waits `plan.measured`, reads the counters.
 async fn measure(
+    http: &reqwest::Client,
     (redis, monitor): (
         &mut redis::aio::MultiplexedConnection,
         &redis_stats::DbMonitor,
     ),
     plan: &ClusterPlan,
-    phase: &watch::Sender<Phase>,
-    which: Phase,
+    (phase, which): (&watch::Sender<Phase>, Phase),
 ) -> anyhow::Result<Window> {
+    let counters_before = cluster_counters(http, &plan.addrs).await?;
     let cpu = |pid: u32| probe::cpu_time(pid).ok();
     let nodes_before: Vec<_> = plan.pids.iter().map(|&pid| cpu(pid)).collect();
     let others_before = (cpu(std::process::id()), probe::machine_busy().ok());
@@ -309,6 +324,7 @@ async fn measure(
     let elapsed = started.elapsed();
     let redis_after = redis_stats::read(redis).await?;
     let db_after = monitor.calls();
+    let counters_after = cluster_counters(http, &plan.addrs).await?;
     let nodes_after: Vec<_> = plan.pids.iter().map(|&pid| cpu(pid)).collect();
     let others_after = (cpu(std::process::id()), probe::machine_busy().ok());
     let used =
@@ -324,6 +340,7 @@ async fn measure(
         machine_busy: used(others_before.1, others_after.1),
         redis: redis_after.since(&redis_before),
         db: db_after.since(&db_before),
+        cluster: std::array::from_fn(|i| counters_after[i].saturating_sub(counters_before[i])),
         ..Window::default()
     })
 }

@@ -188,6 +188,17 @@ pub fn print(plan: &ClusterPlan, report: &ClusterReport, every_ms: u64) {
             ))
         ));
     }
+    for (label, window) in [("mixed", mixed), ("same-only", same), ("cross-only", cross)] {
+        let [out, into, dropped] = window.cluster;
+        let publishes = window.db.0.get("publish").copied().unwrap_or(0).max(1);
+        let what = format!("node→node messages ({label})");
+        let value = format!("{out} out, {dropped} dropped");
+        rows.push(&what, value, "-".into(), "-".into(), String::new());
+        rows.note(format!(
+            "/stats cluster counters; {into} in; {:.1} messages per PUBLISH",
+            out as f64 / publishes as f64
+        ));
+    }
     for (node, ((cpu, rss), pid)) in mixed
         .node_cpu
         .iter()
