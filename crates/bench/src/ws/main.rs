@@ -10,10 +10,14 @@
 //!   default): relayed choice→movement messages/s, the server's CPU time per relayed message
 //!   and the choice→movement delay (`relay.rs`).
 //!
+//! With `--cluster-addrs` (`scripts/bench/ws-game --nodes 2`) only the relay phase runs, over
+//! ws-game nodes in cluster mode, pairs on one node and pairs across two (`cluster/`).
+//!
 //! Run it through `scripts/bench/ws-game`, which builds ws-game and this bench in release mode,
 //! starts its own ws-game with short rounds on a free port, and stops it at the end. A
 //! benchmark: it reports figures and the goals they are read against, and asserts nothing.
 
+mod cluster;
 mod crowd;
 mod floor;
 mod frames;
@@ -86,6 +90,16 @@ struct Args {
     /// WebSocket handshakes in flight while players connect.
     #[arg(long, default_value_t = 128)]
     connects: usize,
+    /// Cluster mode (issue 14): the nodes' addresses, comma-separated; only the relay phase
+    /// runs, with `--relay-players` spread over them in stable pairs (`cluster/`).
+    #[arg(long, value_delimiter = ',', requires_all = ["cluster_pids", "redis_url"])]
+    cluster_addrs: Vec<String>,
+    /// Cluster mode: the nodes' process ids, in the order of `--cluster-addrs`.
+    #[arg(long, value_delimiter = ',')]
+    cluster_pids: Vec<u32>,
+    /// Cluster mode: the Redis the nodes share (`redis://…`), for INFO commandstats.
+    #[arg(long, env = "WS_BENCH_REDIS_URL")]
+    redis_url: Option<String>,
 }
 
 /// How long the server may take to notice that the idle sockets are gone.
@@ -100,7 +114,49 @@ fn main() -> anyhow::Result<()> {
             .build()?;
         return runtime.block_on(floor::serve());
     }
+    if !args.cluster_addrs.is_empty() {
+        return tokio::runtime::Runtime::new()?.block_on(bench_cluster(args));
+    }
     tokio::runtime::Runtime::new()?.block_on(bench(args))
+}
+
+/// `--cluster-addrs`: the relay phase over several nodes (`cluster/`).
+async fn bench_cluster(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.cluster_pids.len() == args.cluster_addrs.len(),
+        "--cluster-pids: one per --cluster-addrs"
+    );
+    let plan = cluster::ClusterPlan {
+        addrs: args.cluster_addrs,
+        pids: args.cluster_pids,
+        redis_url: args.redis_url.unwrap_or_default(),
+        players: args.relay_players,
+        framing: if args.relay_json {
+            Framing::Json
+        } else {
+            Framing::SocketIo
+        },
+        connects: args.connects,
+        every: Duration::from_millis(args.relay_every_ms.max(2)),
+        warmup: Duration::from_secs(args.warmup_secs),
+        measured: Duration::from_secs(args.seconds),
+    };
+    let http = reqwest::Client::new();
+    for addr in &plan.addrs {
+        probe::stats(&http, addr)
+            .await
+            .with_context(|| format!("ws-game does not answer on {addr}"))?;
+    }
+    eprintln!(
+        "[ws-bench] cluster: {} players over {} nodes, a choice every {} ms, 3 windows of {} s",
+        plan.players / 4 * 4,
+        plan.addrs.len(),
+        args.relay_every_ms,
+        args.seconds
+    );
+    let report = cluster::run(&http, &plan).await?;
+    cluster::print::print(&plan, &report, args.relay_every_ms);
+    Ok(())
 }
 
 async fn bench(args: Args) -> anyhow::Result<()> {

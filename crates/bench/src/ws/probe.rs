@@ -80,6 +80,21 @@ pub struct Stats {
     pub connections: u64,
     /// Rounds judged since the server started.
     pub rounds: u64,
+    /// In cluster mode (issue 14): the node's cluster counters.
+    #[serde(default)]
+    pub cluster: Option<ClusterCounters>,
+}
+
+/// `"cluster"` of ws-game's stats: messages this node published to the other nodes, received
+/// from them, and dropped (publisher queue full or Redis unreachable).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct ClusterCounters {
+    /// Published to other nodes.
+    pub messages_out: u64,
+    /// Received from other nodes.
+    pub messages_in: u64,
+    /// Dropped.
+    pub messages_dropped: u64,
 }
 
 /// The server's counters.
