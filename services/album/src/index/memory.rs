@@ -24,8 +24,35 @@ struct State {
     schedule: BTreeSet<(i64, String)>,
     /// One-time ids and when they may be forgotten.
     once: HashMap<String, Instant>,
+    /// `(until, id)` of `once`, soonest first: each call forgets only what has expired, so a
+    /// call costs O(log n) however many ids are held (a scan of all of them made the v4 sign
+    /// routes slower with every signature issued).
+    once_expiry: BTreeSet<(Instant, String)>,
     /// Remembered values and when they are forgotten.
     notes: HashMap<String, (String, Instant)>,
+    /// `(until, id)` of `notes`, soonest first (as `once_expiry`); an id remembered again
+    /// keeps its older pair here, which is skipped when it comes due.
+    notes_expiry: BTreeSet<(Instant, String)>,
+}
+
+/// Forget the ids of `expiry` that are due at `now` from `held`, keeping an id whose
+/// current deadline (`until_of`) was moved past `now` since.
+fn forget_due<V>(
+    expiry: &mut BTreeSet<(Instant, String)>,
+    held: &mut HashMap<String, V>,
+    until_of: impl Fn(&V) -> Instant,
+    now: Instant,
+) {
+    while let Some(first) = expiry.first()
+        && first.0 <= now
+    {
+        let Some((_, id)) = expiry.pop_first() else {
+            break;
+        };
+        if held.get(&id).is_some_and(|value| until_of(value) <= now) {
+            held.remove(&id);
+        }
+    }
 }
 
 /// The index in process memory. Cheap to clone (shared state).
@@ -176,11 +203,16 @@ impl MemoryIndex {
     pub(super) async fn use_once(&self, id: &str, ttl: Duration) -> Result<bool, IndexError> {
         let now = Instant::now();
         let mut state = self.state();
-        state.once.retain(|_, until| *until > now);
-        if state.once.contains_key(id) {
+        let State {
+            once, once_expiry, ..
+        } = &mut *state;
+        forget_due(once_expiry, once, |until| *until, now);
+        if once.contains_key(id) {
             return Ok(false);
         }
-        state.once.insert(id.to_owned(), now + ttl);
+        let until = now + ttl;
+        once.insert(id.to_owned(), until);
+        once_expiry.insert((until, id.to_owned()));
         Ok(true)
     }
 }
@@ -194,11 +226,24 @@ impl MemoryIndex {
     ) -> Result<(), IndexError> {
         let now = Instant::now();
         let mut state = self.state();
-        state.notes.retain(|_, (_, until)| *until > now);
-        state
-            .notes
-            .insert(id.to_owned(), (value.to_owned(), now + ttl));
+        let State {
+            notes,
+            notes_expiry,
+            ..
+        } = &mut *state;
+        forget_due(notes_expiry, notes, |(_, until)| *until, now);
+        let until = now + ttl;
+        notes.insert(id.to_owned(), (value.to_owned(), until));
+        notes_expiry.insert((until, id.to_owned()));
         Ok(())
+    }
+
+    /// How many one-time ids and remembered values are held (expired ones included until a
+    /// call forgets them): `(once, notes)`.
+    #[cfg(test)]
+    pub(super) fn held(&self) -> (usize, usize) {
+        let state = self.state();
+        (state.once.len(), state.notes.len())
     }
 
     pub(super) async fn recall(&self, id: &str) -> Result<Option<String>, IndexError> {

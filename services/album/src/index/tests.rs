@@ -185,3 +185,46 @@ fn key_time_reads_the_original_key_form() {
     assert_eq!(key_time("a-b.png"), None);
     assert_eq!(key_time("-b.png"), None);
 }
+
+/// The memory store forgets one-time ids and remembered values when they expire, without
+/// scanning everything it holds on each call, and keeps an id whose deadline was moved on.
+#[tokio::test(start_paused = true)]
+async fn memory_expiry_forgets_only_what_is_due() -> Result<(), IndexError> {
+    let index = Index::Memory(MemoryIndex::new());
+    index
+        .remember("v4-a", "o_alice", Duration::from_secs(1))
+        .await?;
+    index
+        .remember("v4-b", "o_bob", Duration::from_secs(1))
+        .await?;
+    // Remembered again, for longer: the first deadline must not forget it.
+    index
+        .remember("v4-a", "o_alice", Duration::from_secs(10))
+        .await?;
+    assert!(index.use_once("once-a", Duration::from_secs(1)).await?);
+    tokio::time::advance(Duration::from_secs(2)).await;
+    // A later call purges what came due.
+    index
+        .remember("v4-c", "o_carol", Duration::from_secs(1))
+        .await?;
+    assert_eq!(index.recall("v4-a").await?.as_deref(), Some("o_alice"));
+    assert_eq!(index.recall("v4-b").await?, None);
+    let Index::Memory(memory) = &index else {
+        unreachable!("built as a memory index")
+    };
+    assert_eq!(
+        memory.held(),
+        (1, 2),
+        "expired ids must be dropped, not kept"
+    );
+    // An expired one-time id is accepted again, once.
+    assert!(index.use_once("once-a", Duration::from_secs(1)).await?);
+    assert!(!index.use_once("once-a", Duration::from_secs(1)).await?);
+    tokio::time::advance(Duration::from_secs(9)).await;
+    index
+        .remember("v4-d", "o_dan", Duration::from_secs(60))
+        .await?;
+    assert_eq!(index.recall("v4-a").await?, None);
+    assert_eq!(memory.held(), (1, 1));
+    Ok(())
+}
