@@ -27,7 +27,9 @@ use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 
-use super::{Cursor, Entry, IndexError, Ticket};
+mod tickets;
+
+use super::{Cursor, Entry, IndexError};
 
 /// Unlist a key and list it again with its time and owner. KEYS: photos, owners.
 /// ARGV: key, ms, owner ('' = none), owner set prefix.
@@ -52,17 +54,6 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 return 1
 ";
-
-/// Take the due tickets off the schedule. KEYS: tickets. ARGV: now ms, limit.
-const CLAIM: &str = r"
-local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])
-if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
-return due
-";
-
-/// A ticket record outlives its last scheduled check by this much, in case the checker is
-/// down for a while; the checker drops it itself after the final check.
-const TICKET_RECORD_SLACK: Duration = Duration::from_secs(24 * 3600);
 
 /// The index in Redis. Cheap to clone (one shared multiplexed connection).
 #[derive(Clone)]
@@ -102,7 +93,7 @@ impl RedisIndex {
             ns,
             add: Script::new(ADD),
             remove: Script::new(REMOVE),
-            claim: Script::new(CLAIM),
+            claim: Script::new(tickets::CLAIM),
         })
     }
 
@@ -232,87 +223,6 @@ impl RedisIndex {
         self.conn().del(self.key("rebuild")).await.map_err(failed)
     }
 
-    pub(super) async fn save_ticket(&self, ticket: &Ticket) -> Result<(), IndexError> {
-        let last_check_ms = ticket.next_check_ms.max(ticket.expires_ms);
-        let lives =
-            u64::try_from(last_check_ms.saturating_sub(now_ms()).max(0)).unwrap_or_default() / 1000
-                + TICKET_RECORD_SLACK.as_secs();
-        redis::pipe()
-            .atomic()
-            .set_ex(
-                self.key(&format!("ticket:{}", ticket.key)),
-                ticket.to_json(),
-                lives,
-            )
-            .zadd(self.key("tickets"), &ticket.key, ticket.next_check_ms)
-            .query_async::<()>(&mut self.conn())
-            .await
-            .map_err(failed)
-    }
-
-    pub(super) async fn ticket(&self, key: &str) -> Result<Option<Ticket>, IndexError> {
-        let json: Option<String> = self
-            .conn()
-            .get(self.key(&format!("ticket:{key}")))
-            .await
-            .map_err(failed)?;
-        json.map(|json| Ticket::from_json(&json))
-            .transpose()
-            .map_err(|error| IndexError(format!("ticket record of {key}: {error}")))
-    }
-
-    pub(super) async fn claim_due(
-        &self,
-        now_ms: i64,
-        limit: usize,
-    ) -> Result<Vec<Ticket>, IndexError> {
-        let mut conn = self.conn();
-        let keys: Vec<String> = self
-            .claim
-            .key(self.key("tickets"))
-            .arg(now_ms)
-            .arg(limit)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(failed)?;
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let records: Vec<String> = keys
-            .iter()
-            .map(|k| self.key(&format!("ticket:{k}")))
-            .collect();
-        let values: Vec<Option<String>> = conn.mget(records).await.map_err(failed)?;
-        let mut tickets = Vec::with_capacity(values.len());
-        for (key, value) in keys.iter().zip(values) {
-            match value.map(|json| Ticket::from_json(&json)) {
-                Some(Ok(ticket)) => tickets.push(ticket),
-                Some(Err(error)) => log::error!("dropping the malformed ticket of {key}: {error}"),
-                None => {}
-            }
-        }
-        Ok(tickets)
-    }
-
-    pub(super) async fn has_due(&self, now_ms: i64) -> Result<bool, IndexError> {
-        let count: i64 = self
-            .conn()
-            .zcount(self.key("tickets"), "-inf", now_ms)
-            .await
-            .map_err(failed)?;
-        Ok(count > 0)
-    }
-
-    pub(super) async fn drop_ticket(&self, key: &str) -> Result<(), IndexError> {
-        redis::pipe()
-            .atomic()
-            .del(self.key(&format!("ticket:{key}")))
-            .zrem(self.key("tickets"), key)
-            .query_async::<()>(&mut self.conn())
-            .await
-            .map_err(failed)
-    }
-
     pub(super) async fn use_once(&self, id: &str, ttl: Duration) -> Result<bool, IndexError> {
         set_nx(&mut self.conn(), &self.key(&format!("once:{id}")), ttl).await
     }
@@ -395,13 +305,6 @@ async fn set_nx(
         .await
         .map_err(failed)?;
     Ok(set.is_some())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
 }
 
 /// `text` with Redis glob metacharacters escaped.
