@@ -11,6 +11,7 @@ use weapp_common::{
 };
 
 use super::{
+    range::RangeLister,
     signer::{MacKey, Signer, StoreSigner, form::S3Post},
     tcb::TcbStore,
     uploads::Sweeper,
@@ -33,6 +34,8 @@ pub(super) struct Built {
     pub sweeper: Option<Sweeper>,
     /// The Cloud Run store, when that is the backend.
     pub tcb: Option<TcbStore>,
+    /// The store again where it lists by key range (S3, COS).
+    pub lister: Option<RangeLister>,
 }
 
 /// Build the configured backend; `index` is the album's (the `tcb` backend lists from it).
@@ -53,6 +56,7 @@ pub(super) fn build(settings: &Settings, index: &Index) -> anyhow::Result<Built>
                 signer: Signer::new(StoreSigner::Album, mac),
                 sweeper: None,
                 tcb: None,
+                lister: None,
             })
         }
         Backend::Memory => Ok(Built {
@@ -62,6 +66,7 @@ pub(super) fn build(settings: &Settings, index: &Index) -> anyhow::Result<Built>
             signer: Signer::new(StoreSigner::Album, mac),
             sweeper: None,
             tcb: None,
+            lister: None,
         }),
         Backend::S3 | Backend::Cos => build_s3(settings, mac),
         Backend::Tcb => build_tcb(settings, index, mac),
@@ -97,6 +102,7 @@ fn build_tcb(settings: &Settings, index: &Index, mac: MacKey) -> anyhow::Result<
         signer: Signer::new(StoreSigner::Tcb, mac),
         sweeper: None,
         tcb: Some(store),
+        lister: None,
     })
 }
 
@@ -163,7 +169,8 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
         settings.storage_timeout(),
     )?;
     Ok(Built {
-        store: s3,
+        store: s3.clone(),
+        lister: Some(RangeLister(s3)),
         public_prefix: Some(format!("{}/", public.base_url())),
         attributes: true,
         signer: Signer::new(store_signer, mac),

@@ -8,6 +8,7 @@
 mod backend;
 mod meta;
 mod owner;
+mod range;
 pub mod signer;
 mod tcb;
 pub mod uploads;
@@ -47,6 +48,8 @@ pub struct Storage {
     /// The Cloud Run store (the same as `store`) when that is the backend: its image URLs,
     /// upload tickets and owners (kept in the index only) differ from the other backends'.
     tcb: Option<TcbStore>,
+    /// The same store as `store` where it lists by key range (S3, COS; [`range`]).
+    lister: Option<range::RangeLister>,
 }
 
 impl Storage {
@@ -89,6 +92,7 @@ impl Storage {
             stored,
             sweeper: built.sweeper,
             tcb: built.tcb,
+            lister: built.lister,
         })
     }
 
@@ -250,6 +254,19 @@ impl Storage {
             .collect())
     }
 
+    /// The keys among `keys` (sorted ascending, close together) that one listing shows
+    /// absent ([`range`]); `None` when the store cannot list by key range (local files,
+    /// memory, Cloud Run), so each key needs a [`head`](Self::head).
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn absent_among(
+        &self,
+        keys: &[&str],
+    ) -> Option<object_store::Result<std::collections::HashSet<String>>> {
+        Some(self.lister.as_ref()?.absent_among(keys).await)
+    }
+
     /// Size, ETag and time of `key`; `None` when it does not exist.
     ///
     /// # Errors
@@ -341,6 +358,19 @@ impl Storage {
             .put(&Path::parse(key)?, object_store::PutPayload::from(bytes))
             .await
             .map(drop)
+    }
+
+    /// The same storage on `store`, listing by key range through `lister` (tests count the
+    /// store's calls with it).
+    #[cfg(test)]
+    pub(crate) fn on_store(
+        mut self,
+        store: Arc<dyn ObjectStore>,
+        lister: Option<Arc<dyn object_store::list::PaginatedListStore>>,
+    ) -> Self {
+        self.store = store;
+        self.lister = lister.map(range::RangeLister);
+        self
     }
 
     /// Every key under `prefix` (tests and benchmarks clean up with it).

@@ -32,6 +32,7 @@ fn storage_with(max_file_size: u64, multipart_threshold: u64, public: PublicBase
         stored: Stored::registered(&prometheus::Registry::new()).unwrap_or_else(|e| panic!("{e}")),
         sweeper: None,
         tcb: None,
+        lister: None,
     }
 }
 

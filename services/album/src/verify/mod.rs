@@ -11,7 +11,9 @@
 //! - once a ticket's object has been seen, the ticket is spent: a later object under its key
 //!   (a POST policy used twice, a PUT after the photo was deleted) is deleted;
 //! - a ticket whose object has not arrived is looked at less and less often (its age, at least
-//!   `upload.verify_interval_secs`, at most a quarter of its lifetime);
+//!   `upload.verify_interval_secs`, at most a quarter of its lifetime); on S3 and COS, tickets
+//!   due together and issued close together are looked at with one listing of the store rather
+//!   than a `HEAD` each ([`crate::storage::Storage::absent_among`]);
 //! - `upload.verify_grace_secs` after the signature expires, the final check drops the ticket.
 //!
 //! [`reconcile`] builds the index from a full listing when it is empty and reconciles it with
@@ -20,6 +22,7 @@
 mod reconcile;
 
 use std::{
+    collections::HashSet,
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -40,6 +43,13 @@ const CLAIM_BATCH: usize = 100;
 /// A new ticket is first looked at this long after it is issued (a client that uploads at
 /// once is then seen by the next `/list`).
 const FIRST_CHECK: Duration = Duration::from_secs(1);
+
+/// Pending tickets issued at most this far apart are looked at with one listing of the store
+/// (their keys begin with the issue time in ms, so they are neighbours in key order).
+const LISTING_SPAN: Duration = Duration::from_secs(10);
+/// The fewest pending tickets looked at with one listing rather than a `HEAD` each (a narrow
+/// listing costs the store about what a `HEAD` does).
+const LISTING_MIN_RUN: usize = 2;
 
 /// What a check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,8 +269,10 @@ impl Checker {
     /// How long an unconfirmed ticket whose object has not arrived waits for its next check:
     /// as long as the ticket has existed (the checks back off), at least
     /// `upload.verify_interval_secs`, at most a quarter of the ticket's lifetime. With the
-    /// defaults (300 s tickets, 10 s, 120 s grace) that is ~9 store requests per ticket that is
-    /// never used instead of one every 10 s (~42): handing out tickets costs the store little.
+    /// defaults (300 s tickets, 10 s, 120 s grace) that is ~9 looks per ticket that is never
+    /// used instead of one every 10 s (~42), and on S3 and COS tickets handed out in a burst
+    /// share each look (one listing per run, [`Self::absent_by_listing`]): handing out tickets
+    /// costs the store little.
     /// A client that uploads at once is seen at the 1 s check, and `confirm` checks at once.
     fn pending_delay(&self, ticket: &Ticket, now_ms: i64) -> i64 {
         let interval = i64::try_from(self.interval.as_millis()).unwrap_or(i64::MAX);
@@ -269,6 +281,48 @@ impl Checker {
             .saturating_sub(ticket.issued_ms)
             .min(quarter)
             .max(interval)
+    }
+
+    /// Whether the check of `ticket` at `now_ms` is its final one.
+    fn is_final(&self, ticket: &Ticket, now_ms: i64) -> bool {
+        now_ms >= ticket.expires_ms.saturating_add(self.grace_ms)
+    }
+
+    /// The keys of `due` tickets that listings of the store show still absent, so that they
+    /// need no `HEAD` each: pending tickets before their final check, in runs of at least
+    /// [`LISTING_MIN_RUN`] issued within [`LISTING_SPAN`] of each other, one listing per run
+    /// ([`Storage::absent_among`]; stores that cannot list by key range: none). A final
+    /// check always looks at the key itself. A listing that fails leaves its run to the
+    /// `HEAD`s.
+    async fn absent_by_listing(&self, due: &[Ticket], now_ms: i64) -> HashSet<String> {
+        let mut absent = HashSet::new();
+        let mut pending: Vec<&Ticket> = due
+            .iter()
+            .filter(|ticket| ticket.state == TicketState::Pending && !self.is_final(ticket, now_ms))
+            .collect();
+        pending.sort_by(|a, b| a.key.cmp(&b.key));
+        let span = i64::try_from(LISTING_SPAN.as_millis()).unwrap_or(i64::MAX);
+        let mut rest = pending.as_slice();
+        while let Some(first) = rest.first() {
+            let len = rest
+                .iter()
+                .position(|ticket| ticket.issued_ms.abs_diff(first.issued_ms) > span.unsigned_abs())
+                .unwrap_or(rest.len());
+            let (run, after) = rest.split_at(len);
+            rest = after;
+            if run.len() < LISTING_MIN_RUN {
+                continue;
+            }
+            let keys: Vec<&str> = run.iter().map(|ticket| ticket.key.as_str()).collect();
+            match self.storage.absent_among(&keys).await {
+                None => return absent,
+                Some(Ok(found)) => absent.extend(found),
+                Some(Err(error)) => {
+                    log::warn!("listing {} direct-upload keys failed: {error}", keys.len());
+                }
+            }
+        }
+        absent
     }
 
     /// One pass over the tickets due at `now_ms`; returns how many were checked.
@@ -282,9 +336,15 @@ impl Checker {
             if due.is_empty() {
                 return Ok(checked);
             }
+            let absent = self.absent_by_listing(&due, now_ms).await;
             for mut ticket in due {
                 checked += 1;
-                let last = now_ms >= ticket.expires_ms.saturating_add(self.grace_ms);
+                if absent.contains(&ticket.key) {
+                    // Still waiting for its upload: the listing saw nothing under the key.
+                    self.reschedule(ticket, now_ms).await?;
+                    continue;
+                }
+                let last = self.is_final(&ticket, now_ms);
                 if let Err(error) = self.check(&mut ticket, last).await {
                     log::warn!("checking the direct upload {} failed: {error}", ticket.key);
                     // Try again at the next interval, final check or not.
@@ -375,5 +435,7 @@ impl Checker {
     }
 }
 
+#[cfg(test)]
+mod listing_tests;
 #[cfg(test)]
 mod tests;

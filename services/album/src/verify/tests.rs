@@ -8,12 +8,18 @@ use crate::{
     storage::WriteOptions,
 };
 
-const NOW: i64 = 1_700_000_000_000;
+pub(super) const NOW: i64 = 1_700_000_000_000;
 const JPEG: [u8; 12] = [
     0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1,
 ];
 
 fn setup() -> (Checker, Storage, Index) {
+    setup_on(|storage| storage)
+}
+
+/// A checker on the in-memory store and index, its storage changed by `adjust` (tests that
+/// count the store's calls).
+pub(super) fn setup_on(adjust: impl FnOnce(Storage) -> Storage) -> (Checker, Storage, Index) {
     let mut settings = Settings::default();
     settings.storage.backend = Backend::Memory;
     settings.cos.folder = "/photos/".into();
@@ -21,7 +27,7 @@ fn setup() -> (Checker, Storage, Index) {
         .unwrap_or_else(|e| panic!("{e}"));
     let index = Index::Memory(MemoryIndex::new());
     let storage =
-        Storage::from_settings(&settings, &index, stored).unwrap_or_else(|e| panic!("{e}"));
+        adjust(Storage::from_settings(&settings, &index, stored).unwrap_or_else(|e| panic!("{e}")));
     let checker = Checker::new(
         storage.clone(),
         index.clone(),
@@ -49,7 +55,7 @@ fn ticket(key: &str, max_size: u64, owner: Option<&str>) -> Ticket {
     }
 }
 
-fn jpeg(len: usize) -> Vec<u8> {
+pub(super) fn jpeg(len: usize) -> Vec<u8> {
     let mut bytes = vec![0xAB; len];
     bytes[..JPEG.len()].copy_from_slice(&JPEG);
     bytes

@@ -11,6 +11,7 @@ mod form;
 mod health;
 mod helpers;
 mod list;
+mod listing;
 mod local;
 mod metrics;
 mod openapi;
