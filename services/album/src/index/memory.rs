@@ -149,13 +149,15 @@ impl MemoryIndex {
         Ok(())
     }
 
-    pub(super) async fn save_ticket(&self, ticket: &Ticket) -> Result<(), IndexError> {
+    pub(super) async fn save_tickets(&self, tickets: &[Ticket]) -> Result<(), IndexError> {
         let mut state = self.state();
-        state.unschedule(&ticket.key);
-        state
-            .schedule
-            .insert((ticket.next_check_ms, ticket.key.clone()));
-        state.tickets.insert(ticket.key.clone(), ticket.clone());
+        for ticket in tickets {
+            state.unschedule(&ticket.key);
+            state
+                .schedule
+                .insert((ticket.next_check_ms, ticket.key.clone()));
+            state.tickets.insert(ticket.key.clone(), ticket.clone());
+        }
         Ok(())
     }
 

@@ -158,7 +158,16 @@ impl Index {
     /// # Errors
     /// [`IndexError`] when the store does not answer.
     pub async fn save_ticket(&self, ticket: &Ticket) -> Result<(), IndexError> {
-        delegate!(self, index => index.save_ticket(ticket))
+        self.save_tickets(std::slice::from_ref(ticket)).await
+    }
+
+    /// Store `tickets` and schedule each one's next check, together (on Redis: one
+    /// transaction, one round trip — the checker saves a round's waiting tickets so).
+    ///
+    /// # Errors
+    /// [`IndexError`] when the store does not answer; then none was saved on Redis.
+    pub async fn save_tickets(&self, tickets: &[Ticket]) -> Result<(), IndexError> {
+        delegate!(self, index => index.save_tickets(tickets))
     }
 
     /// The ticket of `key`, while it is open.

@@ -144,6 +144,25 @@ async fn due_tickets_are_claimed_once() {
 }
 
 #[tokio::test]
+async fn tickets_saved_together_are_each_scheduled_and_readable() {
+    on_both(|index| async move {
+        index.save_tickets(&[]).await?;
+        index.save_ticket(&ticket("t2", 5)).await?;
+        index
+            .save_tickets(&[ticket("t1", 40), ticket("t2", 20), ticket("t3", 30)])
+            .await?;
+        assert!(!index.has_due(19).await?, "t2 was moved from 5 to 20");
+        let claimed = index.claim_due(30, 10).await?;
+        let keys: Vec<_> = claimed.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(keys, ["t2", "t3"]);
+        assert_eq!(index.ticket("t1").await?, Some(ticket("t1", 40)));
+        assert_eq!(index.claim_due(40, 10).await?.len(), 1);
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn one_time_ids_are_accepted_once_and_built_is_remembered() {
     on_both(|index| async move {
         assert!(index.use_once("sig-1", Duration::from_secs(60)).await?);

@@ -250,11 +250,20 @@ impl Checker {
     }
 
     /// Save `ticket` with its next check, or drop it after its final check.
-    async fn reschedule(&self, mut ticket: Ticket, now_ms: i64) -> Result<(), CheckError> {
+    async fn reschedule(&self, ticket: Ticket, now_ms: i64) -> Result<(), CheckError> {
+        let key = ticket.key.clone();
+        match self.rescheduled(ticket, now_ms) {
+            Some(ticket) => self.index.save_ticket(&ticket).await?,
+            None => self.index.drop_ticket(&key).await?,
+        }
+        Ok(())
+    }
+
+    /// `ticket` with its next check after a check at `now_ms`; `None` after its final check.
+    fn rescheduled(&self, mut ticket: Ticket, now_ms: i64) -> Option<Ticket> {
         let final_at = ticket.expires_ms.saturating_add(self.grace_ms);
         if now_ms >= final_at {
-            self.index.drop_ticket(&ticket.key).await?;
-            return Ok(());
+            return None;
         }
         ticket.next_check_ms = match ticket.state {
             TicketState::Pending => now_ms
@@ -262,8 +271,7 @@ impl Checker {
                 .min(final_at),
             TicketState::Listed { .. } | TicketState::Rejected { .. } => final_at,
         };
-        self.index.save_ticket(&ticket).await?;
-        Ok(())
+        Some(ticket)
     }
 
     /// How long an unconfirmed ticket whose object has not arrived waits for its next check:
@@ -337,11 +345,12 @@ impl Checker {
                 return Ok(checked);
             }
             let absent = self.absent_by_listing(&due, now_ms).await;
+            // Tickets the listing saw still waiting for their upload: saved together below.
+            let mut waiting = Vec::with_capacity(absent.len());
             for mut ticket in due {
                 checked += 1;
                 if absent.contains(&ticket.key) {
-                    // Still waiting for its upload: the listing saw nothing under the key.
-                    self.reschedule(ticket, now_ms).await?;
+                    waiting.extend(self.rescheduled(ticket, now_ms));
                     continue;
                 }
                 let last = self.is_final(&ticket, now_ms);
@@ -355,6 +364,7 @@ impl Checker {
                 }
                 self.reschedule(ticket, now_ms).await?;
             }
+            self.index.save_tickets(&waiting).await?;
         }
     }
 

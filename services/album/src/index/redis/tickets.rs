@@ -23,25 +23,31 @@ return due
 const TICKET_RECORD_SLACK: Duration = Duration::from_secs(24 * 3600);
 
 impl RedisIndex {
-    pub(in crate::index) async fn save_ticket(&self, ticket: &Ticket) -> Result<(), IndexError> {
-        let last_check_ms = ticket.next_check_ms.max(ticket.expires_ms);
-        let lives = u64::try_from(
-            last_check_ms
-                .saturating_sub(millis(SystemTime::now()))
-                .max(0),
-        )
-        .unwrap_or_default()
-            / 1000
-            + TICKET_RECORD_SLACK.as_secs();
-        redis::pipe()
-            .atomic()
-            .set_ex(
+    /// Save `tickets` and their schedule, all in one transaction (one round trip).
+    pub(in crate::index) async fn save_tickets(
+        &self,
+        tickets: &[Ticket],
+    ) -> Result<(), IndexError> {
+        if tickets.is_empty() {
+            return Ok(());
+        }
+        let now_ms = millis(SystemTime::now());
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for ticket in tickets {
+            let last_check_ms = ticket.next_check_ms.max(ticket.expires_ms);
+            let lives = u64::try_from(last_check_ms.saturating_sub(now_ms).max(0))
+                .unwrap_or_default()
+                / 1000
+                + TICKET_RECORD_SLACK.as_secs();
+            pipe.set_ex(
                 self.key(&format!("ticket:{}", ticket.key)),
                 ticket.to_json(),
                 lives,
             )
-            .zadd(self.key("tickets"), &ticket.key, ticket.next_check_ms)
-            .query_async::<()>(&mut self.conn())
+            .zadd(self.key("tickets"), &ticket.key, ticket.next_check_ms);
+        }
+        pipe.query_async::<()>(&mut self.conn())
             .await
             .map_err(failed)
     }
