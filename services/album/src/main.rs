@@ -5,6 +5,9 @@ use album::{Application, settings::Settings};
 use clap::Parser;
 use weapp_common::cli::{self, ConfigArgs};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// weapp-cloud photo album on object storage.
 #[derive(Debug, Parser)]
 #[command(version, about)]
