@@ -22,6 +22,7 @@ mod crowd;
 mod floor;
 mod frames;
 mod idle;
+mod in_flight;
 mod player;
 mod probe;
 mod relay;

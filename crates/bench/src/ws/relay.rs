@@ -13,8 +13,7 @@
 //! flight in order ([`Stamps`]); the opponent that reads the matching `movement` takes the
 //! oldest and records the delay. The two ends read one process's monotonic clock.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -25,13 +24,10 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::crowd::Crowd;
-use super::frames::{self, Event, Framing};
+use super::frames::{Event, Framing};
+use super::in_flight::InFlight;
 use super::player::{self, Phase, Report};
 use super::rounds::{self, PhaseFigures};
-
-/// Choices in flight per player beyond which its stamps are dropped: with a period of tens of
-/// ms this only happens if its opponent is gone, and then the stamps would never be taken.
-const MAX_IN_FLIGHT: usize = 64;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -73,28 +69,12 @@ impl RelayReport {
     }
 }
 
-/// Per player, the send times (µs since the epoch) of its choices not yet seen, oldest first.
-type Stamps = Mutex<VecDeque<u64>>;
-
 struct Shared {
     host_port: String,
     framing: Framing,
     connect_gate: tokio::sync::Semaphore,
-    epoch: Instant,
-    stamps: Vec<Stamps>,
+    in_flight: InFlight,
     every: Duration,
-}
-
-impl Shared {
-    fn now_us(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
-    }
-
-    fn stamps(&self, index: usize) -> std::sync::MutexGuard<'_, VecDeque<u64>> {
-        self.stamps[index]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 /// Runs the relay phase against ws-game at `host_port`.
@@ -111,8 +91,7 @@ pub async fn run(
         host_port: host_port.to_owned(),
         framing: plan.framing,
         connect_gate: tokio::sync::Semaphore::new(plan.connects.max(1)),
-        epoch: Instant::now(),
-        stamps: (0..players).map(|_| Stamps::default()).collect(),
+        in_flight: InFlight::new(players),
         every: plan.every,
     });
     let mut crowd = Crowd::spawn(players, |index, phase, ready| {
@@ -180,7 +159,7 @@ async fn relay(
     socket.send(Message::text(framing.join())).await?;
     report.sent[current.slot()] += 1;
     // Spread the players' schedules evenly over one period.
-    let players = u32::try_from(shared.stamps.len().max(1)).unwrap_or(u32::MAX);
+    let players = u32::try_from(shared.in_flight.players().max(1)).unwrap_or(u32::MAX);
     let offset = shared.every / players * u32::try_from(index).unwrap_or(0);
     let mut ticks = tokio::time::interval_at(Instant::now() + offset, shared.every);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -194,13 +173,7 @@ async fn relay(
             }
             _ = ticks.tick(), if seated => {
                 hand = hand % 3 + 1;
-                {
-                    let mut stamps = shared.stamps(index);
-                    if stamps.len() >= MAX_IN_FLIGHT {
-                        stamps.clear();
-                    }
-                    stamps.push_back(shared.now_us());
-                }
+                shared.in_flight.sent(index);
                 socket.send(Message::text(framing.choice(hand))).await?;
                 report.sent[current.slot()] += 1;
             }
@@ -211,13 +184,9 @@ async fn relay(
                     match framing.decode(&text)? {
                         Event::Start { .. } => seated = true,
                         Event::Movement { uid, choice: true } => {
-                            let sender = frames::index_of(&uid)
-                                .filter(|&sender| sender < shared.stamps.len());
-                            let stamp = sender.and_then(|sender| shared.stamps(sender).pop_front());
-                            if let Some(stamp) = stamp {
-                                let delay = shared.now_us().saturating_sub(stamp);
+                            if let Some(delay) = shared.in_flight.seen(&uid) {
                                 report.relayed[slot] += 1;
-                                report.delays_us[slot].push(u32::try_from(delay).unwrap_or(u32::MAX));
+                                report.delays_us[slot].push(delay);
                             }
                         }
                         Event::Movement { .. } | Event::Result | Event::Other => {}

@@ -14,7 +14,7 @@ mod pair;
 pub mod print;
 mod redis_stats;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::frames::{self, Framing};
+use super::in_flight::InFlight;
 use super::probe;
 use pair::{Phase, Shared};
 pub use redis_stats::Calls;
@@ -143,8 +144,7 @@ pub async fn run(http: &reqwest::Client, plan: &ClusterPlan) -> anyhow::Result<C
         addrs: plan.addrs.clone(),
         framing: plan.framing,
         connect_gate: Semaphore::new(plan.connects.max(1)),
-        epoch: Instant::now(),
-        stamps: (0..players).map(|_| Mutex::default()).collect(),
+        in_flight: InFlight::new(players),
         go: (0..players).map(|_| Notify::new()).collect(),
         every: plan.every,
     });

@@ -11,8 +11,7 @@
 //! **Delay.** As in `relay.rs`: a player stamps each choice (µs since the run's epoch) before
 //! writing it; the opponent that reads the matching `movement` takes the oldest stamp.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -22,11 +21,9 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::super::frames::{self, Event, Framing};
+use super::super::frames::{Event, Framing};
+use super::super::in_flight::InFlight;
 use super::super::player;
-
-/// Choices in flight per player beyond which its stamps are dropped (its opponent is gone).
-const MAX_IN_FLIGHT: usize = 64;
 
 /// What the run is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,26 +88,12 @@ pub struct Shared {
     pub framing: Framing,
     /// Handshakes in flight.
     pub connect_gate: Semaphore,
-    /// The run's clock origin.
-    pub epoch: Instant,
-    /// Per player: send times (µs since `epoch`) of its choices not yet seen, oldest first.
-    pub stamps: Vec<Mutex<VecDeque<u64>>>,
+    /// Every player's choices in flight, on the run's clock.
+    pub in_flight: InFlight,
     /// Per player: the orchestrator's go to `join`.
     pub go: Vec<Notify>,
     /// Base period between two choices of one player.
     pub every: Duration,
-}
-
-impl Shared {
-    fn now_us(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
-    }
-
-    fn stamps(&self, index: usize) -> std::sync::MutexGuard<'_, VecDeque<u64>> {
-        self.stamps[index]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 /// What one player counted, per [`Phase::slot`].
@@ -182,7 +165,7 @@ async fn play(
     socket.send(Message::text(framing.join())).await?;
     let mut current = *phase.borrow_and_update();
     report.sent[current.slot()] += 1;
-    let players = u32::try_from(shared.stamps.len().max(1)).unwrap_or(u32::MAX);
+    let players = u32::try_from(shared.in_flight.players().max(1)).unwrap_or(u32::MAX);
     let schedule = |current: Phase| {
         let every = current.period(shared.every, cross)?;
         // Spread the players' schedules evenly over one period.
@@ -203,13 +186,7 @@ async fn play(
             }
             _ = async { ticks.as_mut()?.tick().await; Some(()) }, if seated && ticks.is_some() => {
                 hand = hand % 3 + 1;
-                {
-                    let mut stamps = shared.stamps(index);
-                    if stamps.len() >= MAX_IN_FLIGHT {
-                        stamps.clear();
-                    }
-                    stamps.push_back(shared.now_us());
-                }
+                shared.in_flight.sent(index);
                 socket.send(Message::text(framing.choice(hand))).await?;
                 report.sent[current.slot()] += 1;
             }
@@ -226,12 +203,9 @@ async fn play(
                             seated = true;
                         }
                         Event::Movement { uid, choice: true } => {
-                            let sender = frames::index_of(&uid)
-                                .filter(|&sender| sender < shared.stamps.len());
-                            if let Some(stamp) = sender.and_then(|sender| shared.stamps(sender).pop_front()) {
-                                let delay = shared.now_us().saturating_sub(stamp);
+                            if let Some(delay) = shared.in_flight.seen(&uid) {
                                 report.relayed[slot] += 1;
-                                report.delays_us[slot].push(u32::try_from(delay).unwrap_or(u32::MAX));
+                                report.delays_us[slot].push(delay);
                             }
                         }
                         Event::Movement { .. } | Event::Result | Event::Other => {}
