@@ -13,12 +13,14 @@
 //!
 //! Pinned by AWS's published example (`GET /test.txt` of `examplebucket`, 2013-05-24).
 
+use std::{borrow::Cow, fmt::Write as _};
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 
 use super::{
     PolicyError,
-    sigv4::{ALGORITHM, S3Credentials, SERVICE, SigningKey},
+    sigv4::{ALGORITHM, S3Credentials, SERVICE},
     utc,
 };
 
@@ -29,8 +31,9 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-fn encode(text: &str) -> String {
-    utf8_percent_encode(text, UNRESERVED).to_string()
+/// Appends `text` percent-encoded as SigV4 wants it (all but the unreserved characters).
+fn push_encoded(out: &mut String, text: &str) {
+    out.extend(utf8_percent_encode(text, UNRESERVED));
 }
 
 /// A presigned `GET` of the object at `path` (its URI path, each segment already decoded, e.g.
@@ -105,74 +108,110 @@ pub fn presign(
         .map_or(origin, |(_, rest)| rest)
         .trim_end_matches('/');
     let issued = utc(signed_at)?;
-    let date = format!(
-        "{:04}{:02}{:02}",
-        issued.year(),
-        u8::from(issued.month()),
-        issued.day()
-    );
-    let amz_date = format!(
-        "{date}T{:02}{:02}{:02}Z",
-        issued.hour(),
-        issued.minute(),
-        issued.second()
-    );
-    let scope = format!("{date}/{region}/{SERVICE}/aws4_request");
-    let canonical_path = path.split('/').map(encode).collect::<Vec<_>>().join("/");
-    let mut query = vec![
-        ("X-Amz-Algorithm", ALGORITHM.to_owned()),
-        (
-            "X-Amz-Credential",
-            format!("{}/{scope}", credentials.access_key_id()),
-        ),
-        ("X-Amz-Date", amz_date.clone()),
-        ("X-Amz-Expires", expires_in.to_string()),
-    ];
-    if let Some(token) = credentials.session_token_text() {
-        query.push(("X-Amz-Security-Token", token.to_owned()));
+    let mut amz_date = String::with_capacity(16);
+    push_digits(&mut amz_date, issued.year().unsigned_abs(), 4);
+    push_digits(&mut amz_date, u32::from(u8::from(issued.month())), 2);
+    push_digits(&mut amz_date, u32::from(issued.day()), 2);
+    amz_date.push('T');
+    push_digits(&mut amz_date, u32::from(issued.hour()), 2);
+    push_digits(&mut amz_date, u32::from(issued.minute()), 2);
+    push_digits(&mut amz_date, u32::from(issued.second()), 2);
+    amz_date.push('Z');
+    let date = &amz_date[..8];
+    let scope = [date, region, SERVICE, "aws4_request"].join("/");
+    let mut canonical_path = String::with_capacity(path.len() + 16);
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            canonical_path.push('/');
+        }
+        push_encoded(&mut canonical_path, segment);
     }
-    let mut canonical_headers: Vec<(String, String)> = headers
+    let credential = [credentials.access_key_id(), scope.as_str()].join("/");
+    let expires = expires_in.to_string();
+    // Header names in lower case, `host` last added, then sorted by name.
+    let mut canonical_headers: Vec<(Cow<'_, str>, &str)> = headers
         .iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .map(|(name, value)| (lower_case(name), value.trim()))
         .filter(|(name, _)| name != "host")
         .collect();
-    canonical_headers.push(("host".to_owned(), host.to_owned()));
-    canonical_headers.sort();
-    let signed_headers = canonical_headers
-        .iter()
-        .map(|(name, _)| name.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
-    query.push(("X-Amz-SignedHeaders", signed_headers.clone()));
-    query.extend(
-        own_query
-            .iter()
-            .map(|(name, value)| (*name, (*value).to_owned())),
-    );
+    canonical_headers.push((Cow::Borrowed("host"), host));
+    canonical_headers.sort_unstable();
+    let mut signed_headers = String::with_capacity(canonical_headers.len() * 16);
+    for (i, (name, _)) in canonical_headers.iter().enumerate() {
+        if i > 0 {
+            signed_headers.push(';');
+        }
+        signed_headers.push_str(name);
+    }
+    let mut query: Vec<(&str, &str)> = Vec::with_capacity(6 + own_query.len());
+    query.extend([
+        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Credential", credential.as_str()),
+        ("X-Amz-Date", amz_date.as_str()),
+        ("X-Amz-Expires", expires.as_str()),
+        ("X-Amz-SignedHeaders", signed_headers.as_str()),
+    ]);
+    if let Some(token) = credentials.session_token_text() {
+        query.push(("X-Amz-Security-Token", token));
+    }
+    query.extend(own_query.iter().copied());
     // SigV4 sorts the parameters by name, byte for byte (`X-Amz-*` before lower-case names).
-    query.sort();
-    let canonical_query = query
-        .iter()
-        .map(|(name, value)| format!("{name}={}", encode(value)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let header_lines: String = canonical_headers
-        .iter()
-        .map(|(name, value)| format!("{name}:{value}\n"))
-        .collect();
-    let canonical_request = format!(
-        "{method}\n{canonical_path}\n{canonical_query}\n{header_lines}\n{signed_headers}\nUNSIGNED-PAYLOAD"
-    );
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    );
-    let signature =
-        SigningKey::derive(credentials.secret(), &date, region, SERVICE).sign(&string_to_sign);
-    Ok(format!(
-        "{}{canonical_path}?{canonical_query}&X-Amz-Signature={signature}",
-        origin.trim_end_matches('/')
-    ))
+    query.sort_unstable();
+    let origin = origin.trim_end_matches('/');
+    // The URL is origin + canonical path + `?` + canonical query + the signature: the
+    // canonical query is written once, into the URL, and hashed from there.
+    let mut url = String::with_capacity(origin.len() + canonical_path.len() + 512);
+    url.push_str(origin);
+    url.push_str(&canonical_path);
+    url.push('?');
+    let query_start = url.len();
+    for (i, (name, value)) in query.iter().enumerate() {
+        if i > 0 {
+            url.push('&');
+        }
+        url.push_str(name);
+        url.push('=');
+        push_encoded(&mut url, value);
+    }
+    let canonical_query = &url[query_start..];
+    let mut canonical_request = Sha256::new();
+    for part in [method, "\n", &canonical_path, "\n", canonical_query, "\n"] {
+        canonical_request.update(part.as_bytes());
+    }
+    for (name, value) in &canonical_headers {
+        for part in [name.as_ref(), ":", value, "\n"] {
+            canonical_request.update(part.as_bytes());
+        }
+    }
+    for part in ["\n", &signed_headers, "\nUNSIGNED-PAYLOAD"] {
+        canonical_request.update(part.as_bytes());
+    }
+    let string_to_sign = [
+        ALGORITHM,
+        &amz_date,
+        &scope,
+        &hex::encode(canonical_request.finalize()),
+    ]
+    .join("\n");
+    let signature = credentials.signing_key(date, region).sign(&string_to_sign);
+    url.push_str("&X-Amz-Signature=");
+    url.push_str(&signature);
+    Ok(url)
+}
+
+/// `text` in lower case, borrowed when it already is.
+fn lower_case(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Appends `value` zero-padded to `width` decimal digits.
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{value:0width$}");
 }
 
 #[cfg(test)]
@@ -231,6 +270,27 @@ mod tests {
         assert_eq!(url, sign(1_700_000_000)?, "the same inputs, the same URL");
         assert_ne!(url, sign(1_700_000_001)?);
         assert!(presign_get(&aws_example(), "US", "http://h", "/a", 0, 1).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_kept_signing_key_serves_only_its_own_day_and_region() -> Result<(), PolicyError> {
+        // One credentials value signs across a day boundary and in two regions; each URL
+        // must be what credentials that never signed before produce.
+        let shared = aws_example();
+        let day = 86_400;
+        for (region, at) in [
+            ("us-east-1", 1_369_353_600),
+            ("us-east-1", 1_369_353_600 + day - 1),
+            ("us-east-1", 1_369_353_600 + day),
+            ("eu-west-1", 1_369_353_600 + day),
+            ("us-east-1", 1_369_353_600),
+        ] {
+            let url = |credentials: &S3Credentials| {
+                presign_get(credentials, region, "http://h", "/a.jpg", at, 60)
+            };
+            assert_eq!(url(&shared)?, url(&aws_example())?, "{region} at {at}");
+        }
         Ok(())
     }
 

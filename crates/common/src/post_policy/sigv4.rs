@@ -16,7 +16,10 @@
 //! (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-post-example.html>), AWS's
 //! signing-key example and botocore's `generate_presigned_post` with a frozen clock.
 
-use std::fmt;
+use std::{
+    fmt,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -39,6 +42,15 @@ pub struct S3Credentials {
     access_key_id: String,
     secret_access_key: SecretString,
     session_token: Option<SecretString>,
+    /// The signing key last derived, shared by clones (see [`S3Credentials::signing_key`]).
+    last_key: Arc<Mutex<Option<CachedKey>>>,
+}
+
+/// A derived signing key with the UTC day (`YYYYMMDD`) and region it holds for.
+struct CachedKey {
+    date: String,
+    region: String,
+    key: SigningKey,
 }
 
 impl S3Credentials {
@@ -56,6 +68,7 @@ impl S3Credentials {
             access_key_id: access_key_id.to_owned(),
             secret_access_key,
             session_token: None,
+            last_key: Arc::default(),
         })
     }
 
@@ -71,8 +84,25 @@ impl S3Credentials {
         &self.access_key_id
     }
 
-    pub(super) fn secret(&self) -> &SecretString {
-        &self.secret_access_key
+    /// The signing key of `date` (`YYYYMMDD`) in `region` for S3: the key last derived when
+    /// it is for the same day and region (a key holds for a whole UTC day; deriving it is four
+    /// HMAC-SHA256 steps, otherwise repeated for every presigned URL and form), else derived
+    /// and kept. Shared by this value's clones.
+    pub(super) fn signing_key(&self, date: &str, region: &str) -> SigningKey {
+        let mut last = self.last_key.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cached) = last.as_ref()
+            && cached.date == date
+            && cached.region == region
+        {
+            return cached.key.clone();
+        }
+        let key = SigningKey::derive(&self.secret_access_key, date, region, SERVICE);
+        *last = Some(CachedKey {
+            date: date.to_owned(),
+            region: region.to_owned(),
+            key: key.clone(),
+        });
+        key
     }
 
     pub(super) fn session_token_text(&self) -> Option<&str> {
@@ -227,8 +257,7 @@ pub fn sign(
     }
     let policy_json = policy.policy_json("x-amz-meta-", &expiration, &auth);
     let policy_base64 = STANDARD.encode(policy_json.as_bytes());
-    let key = SigningKey::derive(&credentials.secret_access_key, &date, region, SERVICE);
-    let signature = key.sign(&policy_base64);
+    let signature = credentials.signing_key(&date, region).sign(&policy_base64);
 
     let mut fields = policy.leading_fields("x-amz-meta-");
     fields.push(("policy".into(), policy_base64));

@@ -38,8 +38,10 @@ use crate::{
     storage::{Head, Storage},
 };
 
-/// Tickets claimed per round of a pass.
-const CLAIM_BATCH: usize = 100;
+/// Tickets claimed per round of a pass: as many as one listing page holds (S3's and COS's
+/// `max-keys` limit), so a burst of tickets is looked at with one listing per 1,000 rather
+/// than per 100.
+const CLAIM_BATCH: usize = 1000;
 /// A new ticket is first looked at this long after it is issued (a client that uploads at
 /// once is then seen by the next `/list`).
 const FIRST_CHECK: Duration = Duration::from_secs(1);
