@@ -151,13 +151,14 @@ fn build_s3(settings: &Settings, mac: MacKey) -> anyhow::Result<Built> {
         }
     } else {
         StoreSigner::S3 {
-            post: S3Post {
-                url: public.base_url(),
-                bucket: bucket.bucket().to_owned(),
-                region: v5_region(&settings.cos.region).to_owned(),
-                access_key_id: settings.cos.secret_id.clone(),
-                secret_access_key: settings.cos.secret_key.clone(),
-            },
+            post: S3Post::new(
+                &public.base_url(),
+                bucket.bucket(),
+                v5_region(&settings.cos.region),
+                &settings.cos.secret_id,
+                settings.cos.secret_key.clone(),
+            )
+            .context("S3 direct-upload signing")?,
         }
     };
     let sweeper = Sweeper::new(

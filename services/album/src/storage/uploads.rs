@@ -42,8 +42,7 @@ pub struct Sweeper {
     /// The bucket's URL as the album reaches it (`http://127.0.0.1:8333/album`).
     bucket_url: url::Url,
     region: String,
-    access_key_id: String,
-    secret: Secret,
+    credentials: S3Credentials,
     prefix: String,
 }
 
@@ -78,7 +77,7 @@ impl Sweeper {
     /// A sweeper of the uploads under `prefix` in the bucket at `bucket_url`.
     ///
     /// # Errors
-    /// A bucket URL that does not parse.
+    /// A bucket URL that does not parse; an access key id SigV4 refuses.
     pub fn new(
         bucket_url: &str,
         region: &str,
@@ -94,8 +93,7 @@ impl Sweeper {
                 .context("the sweeper's HTTP client")?,
             bucket_url: url::Url::parse(bucket_url).context("the bucket URL")?,
             region: region.to_owned(),
-            access_key_id: access_key_id.to_owned(),
-            secret,
+            credentials: S3Credentials::new(access_key_id, secret)?,
             prefix: prefix.to_owned(),
         })
     }
@@ -114,7 +112,6 @@ impl Sweeper {
             None if base.is_empty() => "/".to_owned(),
             None => base.to_owned(),
         };
-        let credentials = S3Credentials::new(&self.access_key_id, self.secret.clone())?;
         let request = query::Request {
             method,
             origin: &origin,
@@ -123,7 +120,7 @@ impl Sweeper {
             query: params,
         };
         Ok(query::presign(
-            &credentials,
+            &self.credentials,
             &self.region,
             &request,
             now,

@@ -36,33 +36,59 @@ pub struct FormTicket {
     pub file_field: &'static str,
 }
 
-/// An S3 bucket's POST target and signing credentials.
+/// An S3 bucket's POST target and signing credentials, parsed once at start-up: the
+/// credentials keep the day's signing key (`sigv4::S3Credentials::signing_key`), so a
+/// presigned URL or form costs one HMAC chain per day rather than one per request.
 #[derive(Clone)]
 pub struct S3Post {
     /// The bucket's URL (`http://127.0.0.1:8333/album`, `https://bucket.s3.region.amazonaws.com`).
-    pub url: String,
+    url: String,
+    /// The bucket URL's origin (`http://127.0.0.1:8333`).
+    origin: String,
+    /// The bucket URL's path without a trailing `/` (`/album`, or empty when virtual-hosted).
+    base_path: String,
     /// The bucket name (the policy's `bucket` condition).
-    pub bucket: String,
+    bucket: String,
     /// The signing region.
-    pub region: String,
-    /// Access key id.
-    pub access_key_id: String,
-    /// Secret access key.
-    pub secret_access_key: Secret,
+    region: String,
+    /// The key pair.
+    credentials: sigv4::S3Credentials,
 }
 
 impl S3Post {
-    fn credentials(&self) -> anyhow::Result<sigv4::S3Credentials> {
-        Ok(sigv4::S3Credentials::new(
-            &self.access_key_id,
-            self.secret_access_key.clone(),
-        )?)
+    /// The POST target of the bucket at `url` named `bucket` in `region`, signed with the
+    /// key pair `access_key_id` / `secret_access_key`.
+    ///
+    /// # Errors
+    /// A bucket URL that does not parse; an access key id SigV4 refuses (empty, or with `/`,
+    /// whitespace or a control character).
+    pub fn new(
+        url: &str,
+        bucket: &str,
+        region: &str,
+        access_key_id: &str,
+        secret_access_key: Secret,
+    ) -> anyhow::Result<Self> {
+        let parsed = url::Url::parse(url).context("the bucket URL")?;
+        Ok(Self {
+            url: url.to_owned(),
+            origin: parsed.origin().ascii_serialization(),
+            base_path: parsed.path().trim_end_matches('/').to_owned(),
+            bucket: bucket.to_owned(),
+            region: region.to_owned(),
+            credentials: sigv4::S3Credentials::new(access_key_id, secret_access_key)?,
+        })
+    }
+
+    /// The bucket's URL.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// A presigned `method` of `key` with `headers` signed, at `now` for `expires_in` seconds.
     ///
     /// # Errors
-    /// A bucket URL that does not parse, a region SigV4 refuses.
+    /// A region SigV4 refuses.
     pub(super) fn presign(
         &self,
         method: &str,
@@ -71,24 +97,16 @@ impl S3Post {
         now: u64,
         expires_in: u64,
     ) -> anyhow::Result<String> {
-        let bucket = url::Url::parse(&self.url).context("the bucket URL")?;
-        let origin = bucket.origin().ascii_serialization();
-        let path = format!("{}/{key}", bucket.path().trim_end_matches('/'));
+        let path = format!("{}/{key}", self.base_path);
         let request = query::Request {
             method,
-            origin: &origin,
+            origin: &self.origin,
             path: &path,
             headers,
             query: &[],
         };
-        query::presign(
-            &self.credentials()?,
-            &self.region,
-            &request,
-            now,
-            expires_in,
-        )
-        .context("S3 presigning")
+        query::presign(&self.credentials, &self.region, &request, now, expires_in)
+            .context("S3 presigning")
     }
 }
 
@@ -123,7 +141,7 @@ pub(super) fn sign(
         StoreSigner::S3 { post } => {
             let form = sigv4::sign(
                 &policy(&post.bucket, grant)?,
-                &post.credentials()?,
+                &post.credentials,
                 &post.region,
                 grant.unix_now(),
                 grant.expires_in,

@@ -105,7 +105,7 @@ impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.store {
             StoreSigner::Cos { endpoint, .. } => write!(f, "Signer::Cos({})", endpoint.host()),
-            StoreSigner::S3 { post } => write!(f, "Signer::S3({})", post.url),
+            StoreSigner::S3 { post } => write!(f, "Signer::S3({})", post.url()),
             StoreSigner::Album => f.write_str("Signer::Album([REDACTED])"),
             StoreSigner::Tcb => f.write_str("Signer::Tcb"),
         }

@@ -210,3 +210,48 @@ fn debug_hides_keys() -> anyhow::Result<()> {
     assert!(!format!("{:?}", cos()?).contains("BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz"));
     Ok(())
 }
+
+fn s3_post(url: &str, access_key_id: &str) -> anyhow::Result<form::S3Post> {
+    form::S3Post::new(
+        url,
+        "album",
+        "us-east-1",
+        access_key_id,
+        SecretString::from("s3-test-secret"),
+    )
+}
+
+#[tokio::test]
+async fn s3_put_urls_are_built_on_the_bucket_url_parsed_at_start_up() -> anyhow::Result<()> {
+    let signer = Signer::new(
+        StoreSigner::S3 {
+            post: s3_post("http://127.0.0.1:8333/album/", "AKIDTEST")?,
+        },
+        MacKey::from_config(&Secret::from("k")),
+    );
+    let first = signer.sign_put(&grant("1-a.jpg", 10, None), "").await?;
+    assert!(
+        first.upload_url.starts_with(
+            "http://127.0.0.1:8333/album/1-a.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=AKIDTEST%2F20231114%2Fus-east-1%2Fs3%2Faws4_request"
+        ),
+        "{}",
+        first.upload_url
+    );
+    // The second ticket signs with the kept signing key: the same inputs, the same URL.
+    let again = signer.sign_put(&grant("1-a.jpg", 10, None), "").await?;
+    assert_eq!(again.upload_url, first.upload_url);
+    let other = signer.sign_put(&grant("1-b.jpg", 10, None), "").await?;
+    assert_ne!(
+        query_value(&other.upload_url, "X-Amz-Signature"),
+        query_value(&first.upload_url, "X-Amz-Signature")
+    );
+    Ok(())
+}
+
+#[test]
+fn s3_signers_refuse_a_bad_bucket_url_or_access_key_id_when_built() {
+    assert!(s3_post("not a url", "AKIDTEST").is_err());
+    assert!(s3_post("http://127.0.0.1:8333/album", "").is_err());
+    assert!(s3_post("http://127.0.0.1:8333/album", "AKID/TEST").is_err());
+}
