@@ -56,15 +56,36 @@ fn forget_due<V>(
 }
 
 /// The index in process memory. Cheap to clone (shared state).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MemoryIndex {
     state: Arc<Mutex<State>>,
+    /// Most tickets held open at once (`index.max_open_tickets`).
+    max_open_tickets: usize,
+}
+
+impl Default for MemoryIndex {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MemoryIndex {
-    /// An empty, unbuilt index.
+    /// An empty, unbuilt index with the default ticket limit (`index.max_open_tickets`).
     pub fn new() -> Self {
-        Self::default()
+        Self::with_max_open_tickets(crate::settings::IndexSettings::default().max_open_tickets)
+    }
+
+    /// An empty, unbuilt index holding at most `max_open_tickets` tickets open at once.
+    pub fn with_max_open_tickets(max_open_tickets: usize) -> Self {
+        Self {
+            state: Arc::default(),
+            max_open_tickets,
+        }
+    }
+
+    /// Whether one more ticket may be opened (fewer than `max_open_tickets` are open).
+    pub(super) fn has_room_for_ticket(&self) -> bool {
+        self.state().tickets.len() < self.max_open_tickets
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

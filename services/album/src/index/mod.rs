@@ -153,6 +153,15 @@ impl Index {
         delegate!(self, index => index.unlock_rebuild())
     }
 
+    /// Whether a new direct-upload ticket may be opened: the memory index holds fewer than
+    /// `index.max_open_tickets`; the Redis index always (Redis's `maxmemory` bounds it).
+    pub fn has_room_for_ticket(&self) -> bool {
+        match self {
+            Index::Memory(index) => index.has_room_for_ticket(),
+            Index::Redis(_) => true,
+        }
+    }
+
     /// Store `ticket` and schedule its next check at `ticket.next_check_ms`.
     ///
     /// # Errors

@@ -247,3 +247,26 @@ async fn memory_expiry_forgets_only_what_is_due() -> Result<(), IndexError> {
     assert_eq!(memory.held(), (1, 1));
     Ok(())
 }
+
+/// The memory index opens at most `index.max_open_tickets` tickets: full, it refuses new ones
+/// (the checker still re-saves the open ones), and a dropped ticket makes room again.
+#[tokio::test]
+async fn the_memory_index_bounds_open_tickets() -> Result<(), IndexError> {
+    let index = Index::Memory(MemoryIndex::with_max_open_tickets(2));
+    assert!(index.has_room_for_ticket());
+    index.save_ticket(&ticket("t1", 10)).await?;
+    assert!(index.has_room_for_ticket());
+    index.save_ticket(&ticket("t2", 10)).await?;
+    assert!(!index.has_room_for_ticket(), "two of two are open");
+    // Claimed for a check, a ticket is still open.
+    let claimed = index.claim_due(10, 10).await?;
+    assert_eq!(claimed.len(), 2);
+    assert!(!index.has_room_for_ticket());
+    index.save_tickets(&claimed).await?;
+    assert_eq!(index.ticket("t2").await?, Some(ticket("t2", 10)));
+    index.drop_ticket("t1").await?;
+    assert!(index.has_room_for_ticket(), "t1 was dropped");
+    // The Redis index leaves the bound to Redis.
+    assert!(Index::Redis(redis_index()).has_room_for_ticket());
+    Ok(())
+}

@@ -29,14 +29,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use weapp_common::{
     body::{self, BodyError},
-    envelope::Envelope,
+    envelope::{Empty, Envelope},
 };
 
-use super::{AppState, failed, image_url, origin, upload::Uploaded};
+use super::{AppState, OpenTicketError, failed, image_url, origin, upload::Uploaded};
 use crate::{
     auth::{Caller, query_pairs},
     image::ImageKind,
-    messages::{MSG_BAD_PARAMS, MSG_FAILED, MSG_NO_PUT, MSG_NOT_IMAGE, too_large_message},
+    messages::{
+        MSG_BAD_PARAMS, MSG_FAILED, MSG_NO_PUT, MSG_NOT_IMAGE, MSG_TOO_MANY_TICKETS,
+        too_large_message,
+    },
     storage::Grant,
     verify::{Verdict, millis},
 };
@@ -118,12 +121,20 @@ async fn prepare(
     let storage = &state.storage;
     let key = storage.new_key(kind);
     let now = SystemTime::now();
-    if let Err(error) = state
+    match state
         .open_ticket(&key, kind, caller.clone(), max_size, now)
         .await
     {
-        log::error!("opening a direct-upload ticket failed: {error}");
-        return Err(failed("failed"));
+        Ok(_) => {}
+        Err(OpenTicketError::Full) => {
+            log::warn!("refusing a direct-upload ticket: index.max_open_tickets are open");
+            return Err(Envelope::failed(MSG_TOO_MANY_TICKETS, Empty {})
+                .into_response(StatusCode::SERVICE_UNAVAILABLE));
+        }
+        Err(OpenTicketError::Index(error)) => {
+            log::error!("opening a direct-upload ticket failed: {error}");
+            return Err(failed("failed"));
+        }
     }
     Ok((caller, key, now))
 }

@@ -76,7 +76,8 @@ impl AppState {
     /// Open a ticket for a direct upload of `key` by `owner`, `max_size` bytes at most.
     ///
     /// # Errors
-    /// The index's error.
+    /// [`OpenTicketError::Full`] when the index holds `index.max_open_tickets` open tickets;
+    /// the index's error.
     async fn open_ticket(
         &self,
         key: &str,
@@ -84,7 +85,10 @@ impl AppState {
         owner: Option<String>,
         max_size: u64,
         now: std::time::SystemTime,
-    ) -> Result<Ticket, crate::index::IndexError> {
+    ) -> Result<Ticket, OpenTicketError> {
+        if !self.index.has_room_for_ticket() {
+            return Err(OpenTicketError::Full);
+        }
         let now_ms = millis(now);
         let lifetime_ms =
             i64::try_from(self.limits.direct_expires_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
@@ -98,9 +102,23 @@ impl AppState {
             next_check_ms: Checker::first_check(now_ms),
             state: TicketState::Pending,
         };
-        self.index.save_ticket(&ticket).await?;
+        self.index
+            .save_ticket(&ticket)
+            .await
+            .map_err(OpenTicketError::Index)?;
         Ok(ticket)
     }
+}
+
+/// Why a direct-upload ticket was not opened.
+#[derive(Debug, thiserror::Error)]
+enum OpenTicketError {
+    /// The memory index holds `index.max_open_tickets` open tickets.
+    #[error("the index holds its most open tickets (index.max_open_tickets)")]
+    Full,
+    /// The index did not answer.
+    #[error(transparent)]
+    Index(crate::index::IndexError),
 }
 
 /// Mount the album routes at `{base}/album`.

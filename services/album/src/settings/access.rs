@@ -49,6 +49,12 @@ pub struct IndexSettings {
     /// Seconds between full reconciliations of the index with the store (objects added or
     /// removed behind the album's back); `0` = only at start-up when the index is empty.
     pub rebuild_interval_secs: u64,
+    /// Most direct-upload tickets the memory index holds open at once (each is kept until its
+    /// expiry plus `upload.verify_grace_secs`); beyond it `upload-url` and `upload-form`
+    /// answer 503 with the failure envelope until tickets are used or expire, so anonymous
+    /// callers cannot grow the process without bound. The Redis index is bounded by Redis's
+    /// own `maxmemory`.
+    pub max_open_tickets: usize,
 }
 
 impl Default for IndexSettings {
@@ -57,6 +63,7 @@ impl Default for IndexSettings {
             store: IndexStore::Memory,
             prefix: "weapp-album:".into(),
             rebuild_interval_secs: 3600,
+            max_open_tickets: 100_000,
         }
     }
 }
@@ -67,6 +74,12 @@ impl IndexSettings {
             return Err(ConfigError::invalid(
                 "index.prefix",
                 "must be non-empty without whitespace",
+            ));
+        }
+        if self.max_open_tickets == 0 {
+            return Err(ConfigError::invalid(
+                "index.max_open_tickets",
+                "must be at least 1",
             ));
         }
         Ok(())

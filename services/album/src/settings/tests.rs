@@ -68,6 +68,19 @@ fn auth_modes_and_the_redis_index_are_read() -> Result<(), ConfigError> {
 }
 
 #[test]
+fn the_open_ticket_bound_is_read_and_must_be_positive() -> Result<(), ConfigError> {
+    assert_eq!(Settings::load_from(&[])?.index.max_open_tickets, 100_000);
+    let settings = Settings::load_from(&[("ALBUM_INDEX__MAX_OPEN_TICKETS", "500")])?;
+    assert_eq!(settings.index.max_open_tickets, 500);
+    let error = error_of(Settings::load_from(&[(
+        "ALBUM_INDEX__MAX_OPEN_TICKETS",
+        "0",
+    )]));
+    assert!(error.contains("index.max_open_tickets"), "{error}");
+    Ok(())
+}
+
+#[test]
 fn folder_with_dot_dot_is_refused() {
     assert!(Settings::load_from(&[("ALBUM_COS__FOLDER", "/a/../b/")]).is_err());
 }

@@ -325,3 +325,33 @@ async fn missing_files_and_foreign_paths_are_not_found() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_ticket_is_opened_beyond_index_max_open_tickets() {
+    let app = spawn_local_with(|settings| settings.index.max_open_tickets = 1);
+    let url_route = format!(
+        "{}/applet/album/upload-url?contentType=image/png&size=68",
+        app.base
+    );
+    let (status, first) = app.json(app.http.get(&url_route)).await;
+    assert_eq!(
+        (status, &first["code"]),
+        (200, &serde_json::json!(0)),
+        "{first}"
+    );
+    let full = serde_json::json!({
+        "code": -1,
+        "msg": "too many uploads in progress, try again later",
+        "data": {}
+    });
+    for route in [
+        url_route.clone(),
+        format!(
+            "{}/applet/album/upload-form?contentType=image/png",
+            app.base
+        ),
+    ] {
+        let (status, reply) = app.json(app.http.get(&route)).await;
+        assert_eq!((status, reply), (503, full.clone()), "{route}");
+    }
+}
