@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde::Deserialize;
-use weapp_common::{
-    config::Secret,
-    post_policy::{query, sigv4::S3Credentials},
-};
+use weapp_common::config::Secret;
+
+use super::signer::presigner::BucketPresigner;
 
 /// How long a presigned sweep request stays valid (it is sent at once).
 const REQUEST_LIFETIME_SECS: u64 = 60;
@@ -39,16 +38,14 @@ pub struct Unfinished {
 #[derive(Clone)]
 pub struct Sweeper {
     http: reqwest::Client,
-    /// The bucket's URL as the album reaches it (`http://127.0.0.1:8333/album`).
-    bucket_url: url::Url,
-    region: String,
-    credentials: S3Credentials,
+    /// The bucket as the album reaches it (`http://127.0.0.1:8333/album`).
+    bucket: BucketPresigner,
     prefix: String,
 }
 
 impl std::fmt::Debug for Sweeper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Sweeper({}, {:?})", self.bucket_url, self.prefix)
+        write!(f, "Sweeper({}, {:?})", self.bucket.url(), self.prefix)
     }
 }
 
@@ -91,9 +88,7 @@ impl Sweeper {
                 .timeout(timeout)
                 .build()
                 .context("the sweeper's HTTP client")?,
-            bucket_url: url::Url::parse(bucket_url).context("the bucket URL")?,
-            region: region.to_owned(),
-            credentials: S3Credentials::new(access_key_id, secret)?,
+            bucket: BucketPresigner::new(bucket_url, region, access_key_id, secret)?,
             prefix: prefix.to_owned(),
         })
     }
@@ -105,27 +100,8 @@ impl Sweeper {
         params: &[(&str, &str)],
         now: u64,
     ) -> anyhow::Result<String> {
-        let origin = self.bucket_url.origin().ascii_serialization();
-        let base = self.bucket_url.path().trim_end_matches('/');
-        let path = match key {
-            Some(key) => format!("{base}/{key}"),
-            None if base.is_empty() => "/".to_owned(),
-            None => base.to_owned(),
-        };
-        let request = query::Request {
-            method,
-            origin: &origin,
-            path: &path,
-            headers: &[],
-            query: params,
-        };
-        Ok(query::presign(
-            &self.credentials,
-            &self.region,
-            &request,
-            now,
-            REQUEST_LIFETIME_SECS,
-        )?)
+        self.bucket
+            .presign(method, key, &[], params, now, REQUEST_LIFETIME_SECS)
     }
 
     /// Every unfinished upload under the prefix, at `now` (unix seconds, for the signatures).

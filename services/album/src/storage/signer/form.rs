@@ -13,10 +13,10 @@ use anyhow::Context;
 use weapp_common::{
     config::Secret,
     cos::{KeyTime, post_object},
-    post_policy::{PostPolicy, query, sigv4},
+    post_policy::{PostPolicy, sigv4},
 };
 
-use super::{Grant, MacKey, OWNER_METADATA, Signed, StoreSigner};
+use super::{Grant, MacKey, OWNER_METADATA, Signed, StoreSigner, presigner::BucketPresigner};
 
 /// The success status asked of the store: `204 No Content`, S3's and COS's default, so
 /// clients see the same answer from both.
@@ -36,23 +36,14 @@ pub struct FormTicket {
     pub file_field: &'static str,
 }
 
-/// An S3 bucket's POST target and signing credentials, parsed once at start-up: the
-/// credentials keep the day's signing key (`sigv4::S3Credentials::signing_key`), so a
-/// presigned URL or form costs one HMAC chain per day rather than one per request.
+/// An S3 bucket's POST target: its name (the policy's `bucket` condition) and its
+/// [`BucketPresigner`], built once at start-up.
 #[derive(Clone)]
 pub struct S3Post {
-    /// The bucket's URL (`http://127.0.0.1:8333/album`, `https://bucket.s3.region.amazonaws.com`).
-    url: String,
-    /// The bucket URL's origin (`http://127.0.0.1:8333`).
-    origin: String,
-    /// The bucket URL's path without a trailing `/` (`/album`, or empty when virtual-hosted).
-    base_path: String,
-    /// The bucket name (the policy's `bucket` condition).
+    /// The bucket name.
     bucket: String,
-    /// The signing region.
-    region: String,
-    /// The key pair.
-    credentials: sigv4::S3Credentials,
+    /// The bucket's URL, region and key pair.
+    presigner: BucketPresigner,
 }
 
 impl S3Post {
@@ -60,8 +51,7 @@ impl S3Post {
     /// key pair `access_key_id` / `secret_access_key`.
     ///
     /// # Errors
-    /// A bucket URL that does not parse; an access key id SigV4 refuses (empty, or with `/`,
-    /// whitespace or a control character).
+    /// Those of [`BucketPresigner::new`].
     pub fn new(
         url: &str,
         bucket: &str,
@@ -69,20 +59,15 @@ impl S3Post {
         access_key_id: &str,
         secret_access_key: Secret,
     ) -> anyhow::Result<Self> {
-        let parsed = url::Url::parse(url).context("the bucket URL")?;
         Ok(Self {
-            url: url.to_owned(),
-            origin: parsed.origin().ascii_serialization(),
-            base_path: parsed.path().trim_end_matches('/').to_owned(),
             bucket: bucket.to_owned(),
-            region: region.to_owned(),
-            credentials: sigv4::S3Credentials::new(access_key_id, secret_access_key)?,
+            presigner: BucketPresigner::new(url, region, access_key_id, secret_access_key)?,
         })
     }
 
     /// The bucket's URL.
     pub fn url(&self) -> &str {
-        &self.url
+        self.presigner.url()
     }
 
     /// A presigned `method` of `key` with `headers` signed, at `now` for `expires_in` seconds.
@@ -97,16 +82,8 @@ impl S3Post {
         now: u64,
         expires_in: u64,
     ) -> anyhow::Result<String> {
-        let path = format!("{}/{key}", self.base_path);
-        let request = query::Request {
-            method,
-            origin: &self.origin,
-            path: &path,
-            headers,
-            query: &[],
-        };
-        query::presign(&self.credentials, &self.region, &request, now, expires_in)
-            .context("S3 presigning")
+        self.presigner
+            .presign(method, Some(key), headers, &[], now, expires_in)
     }
 }
 
@@ -141,14 +118,14 @@ pub(super) fn sign(
         StoreSigner::S3 { post } => {
             let form = sigv4::sign(
                 &policy(&post.bucket, grant)?,
-                &post.credentials,
-                &post.region,
+                post.presigner.credentials(),
+                post.presigner.region(),
                 grant.unix_now(),
                 grant.expires_in,
             )
             .context("signing the S3 POST policy")?;
             Ok(FormTicket {
-                url: post.url.clone(),
+                url: post.url().to_owned(),
                 fields: form.fields().to_vec(),
                 file_field: FILE_FIELD,
             })

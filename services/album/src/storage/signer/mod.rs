@@ -16,6 +16,7 @@
 
 pub(super) mod form;
 pub mod mac;
+pub(crate) mod presigner;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

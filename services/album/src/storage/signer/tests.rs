@@ -238,7 +238,9 @@ async fn s3_put_urls_are_built_on_the_bucket_url_parsed_at_start_up() -> anyhow:
         "{}",
         first.upload_url
     );
-    // The second ticket signs with the kept signing key: the same inputs, the same URL.
+    // Signed again (now with the signing key kept from the first): the same inputs give the
+    // same URL; another key gives another signature. Whether the key was reused is pinned in
+    // weapp-common (`a_kept_signing_key_serves_only_its_own_day_and_region`).
     let again = signer.sign_put(&grant("1-a.jpg", 10, None), "").await?;
     assert_eq!(again.upload_url, first.upload_url);
     let other = signer.sign_put(&grant("1-b.jpg", 10, None), "").await?;
