@@ -83,9 +83,17 @@ impl MemoryIndex {
         }
     }
 
-    /// Whether one more ticket may be opened (fewer than `max_open_tickets` are open).
-    pub(super) fn has_room_for_ticket(&self) -> bool {
-        self.state().tickets.len() < self.max_open_tickets
+    /// Save a new ticket and schedule it, unless `max_open_tickets` are open: the count and
+    /// the save happen under one lock, so concurrent callers never open more than the bound.
+    /// `false`: full, nothing saved.
+    pub(super) fn open_ticket(&self, ticket: &Ticket) -> bool {
+        let mut state = self.state();
+        if state.tickets.len() >= self.max_open_tickets && !state.tickets.contains_key(&ticket.key)
+        {
+            return false;
+        }
+        state.save(ticket);
+        true
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -173,11 +181,7 @@ impl MemoryIndex {
     pub(super) async fn save_tickets(&self, tickets: &[Ticket]) -> Result<(), IndexError> {
         let mut state = self.state();
         for ticket in tickets {
-            state.unschedule(&ticket.key);
-            state
-                .schedule
-                .insert((ticket.next_check_ms, ticket.key.clone()));
-            state.tickets.insert(ticket.key.clone(), ticket.clone());
+            state.save(ticket);
         }
         Ok(())
     }
@@ -294,6 +298,14 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Store `ticket` (replacing the key's earlier one) at its next check.
+    fn save(&mut self, ticket: &Ticket) {
+        self.unschedule(&ticket.key);
+        self.schedule
+            .insert((ticket.next_check_ms, ticket.key.clone()));
+        self.tickets.insert(ticket.key.clone(), ticket.clone());
     }
 
     fn unschedule(&mut self, key: &str) {

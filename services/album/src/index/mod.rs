@@ -153,12 +153,22 @@ impl Index {
         delegate!(self, index => index.unlock_rebuild())
     }
 
-    /// Whether a new direct-upload ticket may be opened: the memory index holds fewer than
-    /// `index.max_open_tickets`; the Redis index always (Redis's `maxmemory` bounds it).
-    pub fn has_room_for_ticket(&self) -> bool {
+    /// Store a new direct-upload ticket and schedule its first check, as [`Self::save_ticket`],
+    /// unless the memory index already holds `index.max_open_tickets` open tickets (checked
+    /// and saved under one lock, so the bound holds under concurrency). The Redis index always
+    /// saves: Redis's `maxmemory` bounds it.
+    ///
+    /// `Ok(false)`: full, nothing saved.
+    ///
+    /// # Errors
+    /// [`IndexError`] when the store does not answer.
+    pub async fn open_ticket(&self, ticket: &Ticket) -> Result<bool, IndexError> {
         match self {
-            Index::Memory(index) => index.has_room_for_ticket(),
-            Index::Redis(_) => true,
+            Index::Memory(index) => Ok(index.open_ticket(ticket)),
+            Index::Redis(index) => index
+                .save_tickets(std::slice::from_ref(ticket))
+                .await
+                .map(|()| true),
         }
     }
 

@@ -253,20 +253,62 @@ async fn memory_expiry_forgets_only_what_is_due() -> Result<(), IndexError> {
 #[tokio::test]
 async fn the_memory_index_bounds_open_tickets() -> Result<(), IndexError> {
     let index = Index::Memory(MemoryIndex::with_max_open_tickets(2));
-    assert!(index.has_room_for_ticket());
-    index.save_ticket(&ticket("t1", 10)).await?;
-    assert!(index.has_room_for_ticket());
-    index.save_ticket(&ticket("t2", 10)).await?;
-    assert!(!index.has_room_for_ticket(), "two of two are open");
+    assert!(index.open_ticket(&ticket("t1", 10)).await?);
+    assert!(index.open_ticket(&ticket("t2", 10)).await?);
+    assert!(
+        !index.open_ticket(&ticket("t3", 10)).await?,
+        "two of two are open"
+    );
+    assert_eq!(
+        index.ticket("t3").await?,
+        None,
+        "a refused ticket is not saved"
+    );
     // Claimed for a check, a ticket is still open.
     let claimed = index.claim_due(10, 10).await?;
     assert_eq!(claimed.len(), 2);
-    assert!(!index.has_room_for_ticket());
+    assert!(!index.open_ticket(&ticket("t3", 10)).await?);
     index.save_tickets(&claimed).await?;
     assert_eq!(index.ticket("t2").await?, Some(ticket("t2", 10)));
     index.drop_ticket("t1").await?;
-    assert!(index.has_room_for_ticket(), "t1 was dropped");
-    // The Redis index leaves the bound to Redis.
-    assert!(Index::Redis(redis_index()).has_room_for_ticket());
+    assert!(
+        index.open_ticket(&ticket("t3", 10)).await?,
+        "t1 was dropped"
+    );
+    assert_eq!(index.ticket("t3").await?, Some(ticket("t3", 10)));
+    Ok(())
+}
+
+/// The bound holds when many workers open tickets at once: the count and the save are one
+/// step, so exactly `max_open_tickets` of them succeed (over many rounds, as a race between a
+/// separate count and save shows only now and then).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_ticket_bound_holds_under_concurrent_opens() -> Result<(), IndexError> {
+    const BOUND: usize = 10;
+    const CALLERS: usize = 64;
+    for round in 0..400 {
+        let index = Index::Memory(MemoryIndex::with_max_open_tickets(BOUND));
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(CALLERS));
+        let mut opened = tokio::task::JoinSet::new();
+        for n in 0..CALLERS {
+            let (index, start) = (index.clone(), std::sync::Arc::clone(&start));
+            opened.spawn(async move {
+                start.wait().await;
+                index.open_ticket(&ticket(&format!("c{n}"), 10)).await
+            });
+        }
+        let mut count = 0;
+        while let Some(result) = opened.join_next().await {
+            if result.expect("an opener panicked")? {
+                count += 1;
+            }
+        }
+        assert_eq!(count, BOUND, "round {round}");
+        assert_eq!(
+            index.claim_due(10, CALLERS).await?.len(),
+            BOUND,
+            "round {round}"
+        );
+    }
     Ok(())
 }

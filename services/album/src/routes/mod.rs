@@ -86,9 +86,6 @@ impl AppState {
         max_size: u64,
         now: std::time::SystemTime,
     ) -> Result<Ticket, OpenTicketError> {
-        if !self.index.has_room_for_ticket() {
-            return Err(OpenTicketError::Full);
-        }
         let now_ms = millis(now);
         let lifetime_ms =
             i64::try_from(self.limits.direct_expires_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
@@ -102,11 +99,11 @@ impl AppState {
             next_check_ms: Checker::first_check(now_ms),
             state: TicketState::Pending,
         };
-        self.index
-            .save_ticket(&ticket)
-            .await
-            .map_err(OpenTicketError::Index)?;
-        Ok(ticket)
+        match self.index.open_ticket(&ticket).await {
+            Ok(true) => Ok(ticket),
+            Ok(false) => Err(OpenTicketError::Full),
+            Err(error) => Err(OpenTicketError::Index(error)),
+        }
     }
 }
 
