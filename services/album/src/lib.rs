@@ -55,8 +55,9 @@ pub struct Application {
 /// A Redis URL that does not parse.
 fn build_index(settings: &Settings) -> anyhow::Result<Index> {
     Ok(match settings.index.store {
-        IndexStore::Memory => Index::Memory(MemoryIndex::with_max_open_tickets(
+        IndexStore::Memory => Index::Memory(MemoryIndex::with_bounds(
             settings.index.max_open_tickets,
+            settings.index.max_remembered,
         )),
         IndexStore::Redis => {
             // Cloud Run has no bucket name in the settings: its environment stands for it.

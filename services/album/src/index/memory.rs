@@ -61,6 +61,8 @@ pub struct MemoryIndex {
     state: Arc<Mutex<State>>,
     /// Most tickets held open at once (`index.max_open_tickets`).
     max_open_tickets: usize,
+    /// Most values remembered at once (`index.max_remembered`).
+    max_remembered: usize,
 }
 
 impl Default for MemoryIndex {
@@ -70,16 +72,20 @@ impl Default for MemoryIndex {
 }
 
 impl MemoryIndex {
-    /// An empty, unbuilt index with the default ticket limit (`index.max_open_tickets`).
+    /// An empty, unbuilt index with the default bounds (`index.max_open_tickets`,
+    /// `index.max_remembered`).
     pub fn new() -> Self {
-        Self::with_max_open_tickets(crate::settings::IndexSettings::default().max_open_tickets)
+        let defaults = crate::settings::IndexSettings::default();
+        Self::with_bounds(defaults.max_open_tickets, defaults.max_remembered)
     }
 
-    /// An empty, unbuilt index holding at most `max_open_tickets` tickets open at once.
-    pub fn with_max_open_tickets(max_open_tickets: usize) -> Self {
+    /// An empty, unbuilt index holding at most `max_open_tickets` tickets open and
+    /// `max_remembered` remembered values at once.
+    pub fn with_bounds(max_open_tickets: usize, max_remembered: usize) -> Self {
         Self {
             state: Arc::default(),
             max_open_tickets,
+            max_remembered,
         }
     }
 
@@ -250,7 +256,7 @@ impl MemoryIndex {
         id: &str,
         value: &str,
         ttl: Duration,
-    ) -> Result<(), IndexError> {
+    ) -> Result<bool, IndexError> {
         let now = Instant::now();
         let mut state = self.state();
         let State {
@@ -259,10 +265,13 @@ impl MemoryIndex {
             ..
         } = &mut *state;
         forget_due(notes_expiry, notes, |(_, until)| *until, now);
+        if notes.len() >= self.max_remembered && !notes.contains_key(id) {
+            return Ok(false);
+        }
         let until = now + ttl;
         notes.insert(id.to_owned(), (value.to_owned(), until));
         notes_expiry.insert((until, id.to_owned()));
-        Ok(())
+        Ok(true)
     }
 
     /// How many one-time ids and remembered values are held (expired ones included until a

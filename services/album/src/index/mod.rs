@@ -230,11 +230,13 @@ impl Index {
         delegate!(self, index => index.use_once(id, ttl))
     }
 
-    /// Keep `value` under `id` for `ttl` (who a v4 signature was issued to).
+    /// Keep `value` under `id` for `ttl` (who a v4 signature was issued to), replacing what
+    /// `id` held. `Ok(false)`: the memory index already remembers `index.max_remembered`
+    /// other ids, nothing kept (the Redis index always keeps: Redis's `maxmemory` bounds it).
     ///
     /// # Errors
     /// [`IndexError`] when the store does not answer.
-    pub async fn remember(&self, id: &str, value: &str, ttl: Duration) -> Result<(), IndexError> {
+    pub async fn remember(&self, id: &str, value: &str, ttl: Duration) -> Result<bool, IndexError> {
         delegate!(self, index => index.remember(id, value, ttl))
     }
 

@@ -232,11 +232,12 @@ impl RedisIndex {
         id: &str,
         value: &str,
         ttl: Duration,
-    ) -> Result<(), IndexError> {
+    ) -> Result<bool, IndexError> {
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         self.conn()
-            .pset_ex(self.key(&format!("note:{id}")), value, ttl_ms)
+            .pset_ex::<_, _, ()>(self.key(&format!("note:{id}")), value, ttl_ms)
             .await
+            .map(|()| true)
             .map_err(failed)
     }
 

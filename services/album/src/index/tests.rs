@@ -248,11 +248,46 @@ async fn memory_expiry_forgets_only_what_is_due() -> Result<(), IndexError> {
     Ok(())
 }
 
+/// The memory index remembers at most `index.max_remembered` values: full, it keeps no new id
+/// (but still refreshes one it holds), and an expired value makes room again.
+#[tokio::test(start_paused = true)]
+async fn the_memory_index_bounds_remembered_values() -> Result<(), IndexError> {
+    let index = Index::Memory(MemoryIndex::with_bounds(10, 2));
+    let minute = Duration::from_secs(60);
+    assert!(index.remember("v4-a", "o_alice", minute).await?);
+    assert!(
+        index
+            .remember("v4-b", "o_bob", Duration::from_secs(1))
+            .await?
+    );
+    assert!(
+        !index.remember("v4-c", "o_carol", minute).await?,
+        "two of two are remembered"
+    );
+    assert_eq!(
+        index.recall("v4-c").await?,
+        None,
+        "a refused value is not kept"
+    );
+    assert!(
+        index.remember("v4-a", "o_alice2", minute).await?,
+        "a held id is refreshed"
+    );
+    assert_eq!(index.recall("v4-a").await?.as_deref(), Some("o_alice2"));
+    tokio::time::advance(Duration::from_secs(2)).await;
+    assert!(
+        index.remember("v4-c", "o_carol", minute).await?,
+        "v4-b expired"
+    );
+    assert_eq!(index.recall("v4-c").await?.as_deref(), Some("o_carol"));
+    Ok(())
+}
+
 /// The memory index opens at most `index.max_open_tickets` tickets: full, it refuses new ones
 /// (the checker still re-saves the open ones), and a dropped ticket makes room again.
 #[tokio::test]
 async fn the_memory_index_bounds_open_tickets() -> Result<(), IndexError> {
-    let index = Index::Memory(MemoryIndex::with_max_open_tickets(2));
+    let index = Index::Memory(MemoryIndex::with_bounds(2, 10));
     assert!(index.open_ticket(&ticket("t1", 10)).await?);
     assert!(index.open_ticket(&ticket("t2", 10)).await?);
     assert!(
@@ -287,7 +322,7 @@ async fn the_ticket_bound_holds_under_concurrent_opens() -> Result<(), IndexErro
     const BOUND: usize = 10;
     const CALLERS: usize = 64;
     for round in 0..400 {
-        let index = Index::Memory(MemoryIndex::with_max_open_tickets(BOUND));
+        let index = Index::Memory(MemoryIndex::with_bounds(BOUND, 10));
         let start = std::sync::Arc::new(tokio::sync::Barrier::new(CALLERS));
         let mut opened = tokio::task::JoinSet::new();
         for n in 0..CALLERS {

@@ -29,17 +29,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use weapp_common::{
     body::{self, BodyError},
-    envelope::{Empty, Envelope},
+    envelope::Envelope,
 };
 
-use super::{AppState, OpenTicketError, failed, image_url, origin, upload::Uploaded};
+use super::{
+    AppState, OpenTicketError, failed, image_url, origin, too_many_uploads, upload::Uploaded,
+};
 use crate::{
     auth::{Caller, query_pairs},
     image::ImageKind,
-    messages::{
-        MSG_BAD_PARAMS, MSG_FAILED, MSG_NO_PUT, MSG_NOT_IMAGE, MSG_TOO_MANY_TICKETS,
-        too_large_message,
-    },
+    messages::{MSG_BAD_PARAMS, MSG_FAILED, MSG_NO_PUT, MSG_NOT_IMAGE, too_large_message},
     storage::Grant,
     verify::{Verdict, millis},
 };
@@ -128,8 +127,7 @@ async fn prepare(
         Ok(_) => {}
         Err(OpenTicketError::Full) => {
             log::warn!("refusing a direct-upload ticket: index.max_open_tickets are open");
-            return Err(Envelope::failed(MSG_TOO_MANY_TICKETS, Empty {})
-                .into_response(StatusCode::SERVICE_UNAVAILABLE));
+            return Err(too_many_uploads());
         }
         Err(OpenTicketError::Index(error)) => {
             log::error!("opening a direct-upload ticket failed: {error}");

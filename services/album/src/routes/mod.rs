@@ -167,6 +167,14 @@ fn failed(msg: impl Into<std::borrow::Cow<'static, str>>) -> HttpResponse {
     Envelope::failed(msg, Empty {}).into_response(StatusCode::OK)
 }
 
+/// `{"code":-1,"msg":"too many uploads in progress, try again later","data":{}}` with HTTP
+/// 503: the memory index is full (`index.max_open_tickets` tickets, or `index.max_remembered`
+/// v4 owners); a new feature's refusal, not the original's (`messages::MSG_TOO_MANY_TICKETS`).
+fn too_many_uploads() -> HttpResponse {
+    Envelope::failed(crate::messages::MSG_TOO_MANY_TICKETS, Empty {})
+        .into_response(StatusCode::SERVICE_UNAVAILABLE)
+}
+
 /// The URL clients read `key` at, or the failure envelope when signing it failed.
 async fn image_url(state: &AppState, key: &str, origin: &Origin) -> Result<String, HttpResponse> {
     state.storage.image_url(key, origin).await.map_err(|error| {

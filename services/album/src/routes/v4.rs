@@ -177,13 +177,33 @@ fn folder_path(folder: &Folder, cos_path: &str) -> Option<String> {
 }
 
 /// Remember who a signature was issued to, so its uploads are theirs.
-async fn remember_owner(state: &AppState, v4: &V4, sign: &str, caller: &Caller, ttl: Duration) {
-    let Some(owner) = caller else { return };
+///
+/// # Errors
+/// The 503 failure envelope (`too many uploads in progress, try again later`) when the memory
+/// index already remembers `index.max_remembered` owners: the signature must not be handed out
+/// without its owner. An index that does not answer is logged and the signature handed out
+/// (its uploads then have no owner, as before logins existed).
+async fn remember_owner(
+    state: &AppState,
+    v4: &V4,
+    sign: &str,
+    caller: &Caller,
+    ttl: Duration,
+) -> Result<(), HttpResponse> {
+    let Some(owner) = caller else { return Ok(()) };
     let Ok(opened) = weapp_common::cos::v4::open(&v4.secret, sign) else {
-        return;
+        return Ok(());
     };
-    if let Err(error) = state.index.remember(&opened.mac_hex, owner, ttl).await {
-        log::warn!("remembering the owner of a v4 signature failed: {error}");
+    match state.index.remember(&opened.mac_hex, owner, ttl).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            log::warn!("refusing a v4 signature: index.max_remembered owners are remembered");
+            Err(super::too_many_uploads())
+        }
+        Err(error) => {
+            log::warn!("remembering the owner of a v4 signature failed: {error}");
+            Ok(())
+        }
     }
 }
 
@@ -217,14 +237,17 @@ pub async fn qc_cos_config(req: HttpRequest, state: web::Data<AppState>) -> Http
             return forbidden();
         }
     };
-    remember_owner(
+    if let Err(refusal) = remember_owner(
         &state,
         v4,
         &sign,
         &caller,
         Duration::from_secs(v4.sign_expires_secs),
     )
-    .await;
+    .await
+    {
+        return refusal;
+    }
     let mut response = json_response(StatusCode::OK, &serde_json::json!({ "sign": sign }));
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -266,7 +289,9 @@ pub async fn cos_auth(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             sign_plain(&v4.secret, &plain)
         }
     };
-    remember_owner(&state, v4, &sign, &caller, v4.once_ttl).await;
+    if let Err(refusal) = remember_owner(&state, v4, &sign, &caller, v4.once_ttl).await {
+        return refusal;
+    }
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -55,6 +55,12 @@ pub struct IndexSettings {
     /// callers cannot grow the process without bound. The Redis index is bounded by Redis's
     /// own `maxmemory`.
     pub max_open_tickets: usize,
+    /// Most values the memory index remembers at once: the owners of the v4 signatures
+    /// `qc_cos/config` and `cos-auth` hand to logged-in users (each kept until the signature
+    /// expires: `v4.sign_expires_secs`, `v4.once_ttl_secs`). Full, those routes answer a
+    /// logged-in caller 503 with the failure envelope until some expire, so one login cannot
+    /// grow the process without bound. The Redis index is bounded by Redis's own `maxmemory`.
+    pub max_remembered: usize,
 }
 
 impl Default for IndexSettings {
@@ -64,6 +70,7 @@ impl Default for IndexSettings {
             prefix: "weapp-album:".into(),
             rebuild_interval_secs: 3600,
             max_open_tickets: 100_000,
+            max_remembered: 100_000,
         }
     }
 }
@@ -79,6 +86,12 @@ impl IndexSettings {
         if self.max_open_tickets == 0 {
             return Err(ConfigError::invalid(
                 "index.max_open_tickets",
+                "must be at least 1",
+            ));
+        }
+        if self.max_remembered == 0 {
+            return Err(ConfigError::invalid(
+                "index.max_remembered",
                 "must be at least 1",
             ));
         }

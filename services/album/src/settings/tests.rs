@@ -68,15 +68,23 @@ fn auth_modes_and_the_redis_index_are_read() -> Result<(), ConfigError> {
 }
 
 #[test]
-fn the_open_ticket_bound_is_read_and_must_be_positive() -> Result<(), ConfigError> {
-    assert_eq!(Settings::load_from(&[])?.index.max_open_tickets, 100_000);
-    let settings = Settings::load_from(&[("ALBUM_INDEX__MAX_OPEN_TICKETS", "500")])?;
+fn the_memory_index_bounds_are_read_and_must_be_positive() -> Result<(), ConfigError> {
+    let defaults = Settings::load_from(&[])?;
+    assert_eq!(defaults.index.max_open_tickets, 100_000);
+    assert_eq!(defaults.index.max_remembered, 100_000);
+    let settings = Settings::load_from(&[
+        ("ALBUM_INDEX__MAX_OPEN_TICKETS", "500"),
+        ("ALBUM_INDEX__MAX_REMEMBERED", "700"),
+    ])?;
     assert_eq!(settings.index.max_open_tickets, 500);
-    let error = error_of(Settings::load_from(&[(
-        "ALBUM_INDEX__MAX_OPEN_TICKETS",
-        "0",
-    )]));
-    assert!(error.contains("index.max_open_tickets"), "{error}");
+    assert_eq!(settings.index.max_remembered, 700);
+    for (variable, setting) in [
+        ("ALBUM_INDEX__MAX_OPEN_TICKETS", "index.max_open_tickets"),
+        ("ALBUM_INDEX__MAX_REMEMBERED", "index.max_remembered"),
+    ] {
+        let error = error_of(Settings::load_from(&[(variable, "0")]));
+        assert!(error.contains(setting), "{error}");
+    }
     Ok(())
 }
 

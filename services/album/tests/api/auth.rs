@@ -1,7 +1,7 @@
 //! One login for all services: skey sessions in the real Redis (as the session service writes
 //! them), owners as S3 object metadata, the owner rules of delete and `mine=1`, the modes.
 
-use album::settings::AuthMode;
+use album::settings::{AuthMode, IndexStore};
 use object_store::{GetOptions, ObjectStore, path::Path};
 use serde_json::{Value, json};
 
@@ -248,4 +248,33 @@ async fn a_batch_delete_is_checked_whole_before_anything_goes() {
         json!({"code":0,"msg":"ok","data":{}})
     );
     assert_eq!(app.list().await.len(), 1);
+}
+
+/// Once the memory index remembers `index.max_remembered` owners of v4 signatures, a logged-in
+/// caller's `qc_cos/config` and `cos-auth` are refused (503, the failure envelope) rather than
+/// handed a signature whose uploads would lose their owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_v4_signature_is_handed_out_beyond_index_max_remembered() {
+    let app = spawn_app(|s| {
+        with_redis(s, AuthMode::Optional);
+        s.index.store = IndexStore::Memory;
+        s.index.max_remembered = 1;
+    })
+    .await;
+    let alice = app.login("o_alice").await;
+    let qc_cos = format!(
+        "/applet/album/qc_cos/config?cos_path=/{}",
+        app.prefix.trim_end_matches('/')
+    );
+    let (status, first) = app.get_as(&alice, &qc_cos).await;
+    assert_eq!(status, 200, "{first}");
+    assert!(first["sign"].is_string(), "{first}");
+    let full = json!({
+        "code": -1,
+        "msg": "too many uploads in progress, try again later",
+        "data": {}
+    });
+    assert_eq!(app.get_as(&alice, &qc_cos).await, (503, full.clone()));
+    let (status, body) = app.get_as(&alice, "/applet/album/cos-auth").await;
+    assert_eq!((status, body), (503, full));
 }

@@ -166,6 +166,8 @@ impl TcbStore {
             .ok_or_else(|| anyhow::anyhow!("the file id of a ticket does not end with its path"))?
             .to_owned();
         if get(&self.inner.file_id_prefix).as_ref() != Some(&prefix) {
+            // Not kept when a full memory index refuses it: that index serves only this
+            // process, which keeps the prefix below anyway.
             self.inner
                 .index
                 .remember(FILE_ID_PREFIX, &prefix, REMEMBER_FOR)
