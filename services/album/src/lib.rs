@@ -77,7 +77,8 @@ fn build_index(settings: &Settings) -> anyhow::Result<Index> {
                     ns,
                     settings.redis.timeout(),
                 )
-                .context("index.store = redis: redis.url")?,
+                .context("index.store = redis: redis.url")?
+                .with_max_open_tickets(settings.index.max_open_tickets),
             )
         }
     })

@@ -17,10 +17,10 @@ pub const MSG_NO_FILEID: &str =
 /// `msg` of `upload-url` on WeChat Cloud Run storage, which takes form uploads only.
 pub const MSG_NO_PUT: &str =
     "upload-url is not available on WeChat Cloud Run storage: use upload-form";
-/// `msg` of `upload-url` and `upload-form` (HTTP 503) while the memory index holds
-/// `index.max_open_tickets` open tickets, and of `qc_cos/config` and `cos-auth` for a logged-in caller while
-/// it remembers `index.max_remembered` v4 owners: a new feature's message, not the
-/// original's.
+/// `msg` of `upload-url` and `upload-form` (HTTP 503) while the index holds
+/// `index.max_open_tickets` open tickets, and of `qc_cos/config` and `cos-auth` for a
+/// logged-in caller while the memory index remembers `index.max_remembered` v4 owners: a new
+/// feature's message, not the original's.
 pub const MSG_TOO_MANY_TICKETS: &str = "too many uploads in progress, try again later";
 
 /// The original's over-size message for a limit in bytes: `单个不超过5MB` for 5 MiB.

@@ -154,9 +154,10 @@ impl Index {
     }
 
     /// Store a new direct-upload ticket and schedule its first check, as [`Self::save_ticket`],
-    /// unless the memory index already holds `index.max_open_tickets` open tickets (checked
-    /// and saved under one lock, so the bound holds under concurrency). The Redis index always
-    /// saves: Redis's `maxmemory` bounds it.
+    /// unless the index already holds `index.max_open_tickets` open tickets: counted and saved
+    /// in one step (under one lock in memory; one script on Redis, for all instances
+    /// together, where tickets claimed by a checker at that moment are not counted), so the
+    /// bound holds under concurrency.
     ///
     /// `Ok(false)`: full, nothing saved.
     ///
@@ -165,10 +166,7 @@ impl Index {
     pub async fn open_ticket(&self, ticket: &Ticket) -> Result<bool, IndexError> {
         match self {
             Index::Memory(index) => Ok(index.open_ticket(ticket)),
-            Index::Redis(index) => index
-                .save_tickets(std::slice::from_ref(ticket))
-                .await
-                .map(|()| true),
+            Index::Redis(index) => index.open_ticket(ticket).await,
         }
     }
 

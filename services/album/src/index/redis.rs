@@ -63,6 +63,9 @@ pub struct RedisIndex {
     add: Script,
     remove: Script,
     claim: Script,
+    open: Script,
+    /// Most tickets open at once, all instances together (`index.max_open_tickets`).
+    max_open_tickets: usize,
 }
 
 impl std::fmt::Debug for RedisIndex {
@@ -94,7 +97,16 @@ impl RedisIndex {
             add: Script::new(ADD),
             remove: Script::new(REMOVE),
             claim: Script::new(tickets::CLAIM),
+            open: Script::new(tickets::OPEN),
+            max_open_tickets: crate::settings::IndexSettings::default().max_open_tickets,
         })
+    }
+
+    /// This index opening at most `max_open_tickets` tickets at once, all instances together.
+    #[must_use]
+    pub fn with_max_open_tickets(mut self, max_open_tickets: usize) -> Self {
+        self.max_open_tickets = max_open_tickets;
+        self
     }
 
     fn key(&self, name: &str) -> String {

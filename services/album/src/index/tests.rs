@@ -314,15 +314,59 @@ async fn the_memory_index_bounds_open_tickets() -> Result<(), IndexError> {
     Ok(())
 }
 
+/// The Redis index opens at most `index.max_open_tickets` tickets, for every instance
+/// together: full, it refuses new ones but saves an open one again, and a dropped ticket makes
+/// room again.
+#[tokio::test]
+async fn the_redis_index_bounds_open_tickets() {
+    let redis = redis_index().with_max_open_tickets(2);
+    let other_instance = Index::Redis(redis.clone());
+    let index = Index::Redis(redis.clone());
+    let check = async {
+        assert!(index.open_ticket(&ticket("t1", 10)).await?);
+        assert!(other_instance.open_ticket(&ticket("t2", 10)).await?);
+        assert!(
+            !index.open_ticket(&ticket("t3", 10)).await?,
+            "two of two are open"
+        );
+        assert_eq!(
+            index.ticket("t3").await?,
+            None,
+            "a refused ticket is not saved"
+        );
+        assert!(
+            index.open_ticket(&ticket("t2", 20)).await?,
+            "an open ticket is saved again"
+        );
+        assert_eq!(index.ticket("t2").await?, Some(ticket("t2", 20)));
+        index.drop_ticket("t1").await?;
+        assert!(
+            other_instance.open_ticket(&ticket("t3", 10)).await?,
+            "t1 was dropped"
+        );
+        assert_eq!(index.ticket("t3").await?, Some(ticket("t3", 10)));
+        Ok::<_, IndexError>(())
+    }
+    .await;
+    redis.purge().await.unwrap_or_else(|e| panic!("purge: {e}"));
+    check.unwrap_or_else(|e| panic!("redis: {e}"));
+}
+
 /// The bound holds when many workers open tickets at once: the count and the save are one
 /// step, so exactly `max_open_tickets` of them succeed (over many rounds, as a race between a
-/// separate count and save shows only now and then).
+/// separate count and save shows only now and then), in memory and on Redis.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_ticket_bound_holds_under_concurrent_opens() -> Result<(), IndexError> {
     const BOUND: usize = 10;
     const CALLERS: usize = 64;
+    let redis = redis_index().with_max_open_tickets(BOUND);
     for round in 0..400 {
-        let index = Index::Memory(MemoryIndex::with_bounds(BOUND, 10));
+        let index = if round % 10 == 9 {
+            redis.purge().await?;
+            Index::Redis(redis.clone())
+        } else {
+            Index::Memory(MemoryIndex::with_bounds(BOUND, 10))
+        };
         let start = std::sync::Arc::new(tokio::sync::Barrier::new(CALLERS));
         let mut opened = tokio::task::JoinSet::new();
         for n in 0..CALLERS {
@@ -345,5 +389,5 @@ async fn the_ticket_bound_holds_under_concurrent_opens() -> Result<(), IndexErro
             "round {round}"
         );
     }
-    Ok(())
+    redis.purge().await
 }

@@ -110,7 +110,7 @@ impl AppState {
 /// Why a direct-upload ticket was not opened.
 #[derive(Debug, thiserror::Error)]
 enum OpenTicketError {
-    /// The memory index holds `index.max_open_tickets` open tickets.
+    /// The index holds `index.max_open_tickets` open tickets.
     #[error("the index holds its most open tickets (index.max_open_tickets)")]
     Full,
     /// The index did not answer.
@@ -168,8 +168,8 @@ fn failed(msg: impl Into<std::borrow::Cow<'static, str>>) -> HttpResponse {
 }
 
 /// `{"code":-1,"msg":"too many uploads in progress, try again later","data":{}}` with HTTP
-/// 503: the memory index is full (`index.max_open_tickets` tickets, or `index.max_remembered`
-/// v4 owners); a new feature's refusal, not the original's (`messages::MSG_TOO_MANY_TICKETS`).
+/// 503: the index is full (`index.max_open_tickets` tickets, or the memory index's
+/// `index.max_remembered` v4 owners); a new feature's refusal, not the original's (`messages::MSG_TOO_MANY_TICKETS`).
 fn too_many_uploads() -> HttpResponse {
     Envelope::failed(crate::messages::MSG_TOO_MANY_TICKETS, Empty {})
         .into_response(StatusCode::SERVICE_UNAVAILABLE)

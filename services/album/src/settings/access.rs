@@ -49,11 +49,12 @@ pub struct IndexSettings {
     /// Seconds between full reconciliations of the index with the store (objects added or
     /// removed behind the album's back); `0` = only at start-up when the index is empty.
     pub rebuild_interval_secs: u64,
-    /// Most direct-upload tickets the memory index holds open at once (each is kept until its
-    /// expiry plus `upload.verify_grace_secs`); beyond it `upload-url` and `upload-form`
-    /// answer 503 with the failure envelope until tickets are used or expire, so anonymous
-    /// callers cannot grow the process without bound. The Redis index is bounded by Redis's
-    /// own `maxmemory`.
+    /// Most direct-upload tickets open at once (each is kept until its expiry plus
+    /// `upload.verify_grace_secs`); beyond it `upload-url` and `upload-form` answer 503 with
+    /// the failure envelope until tickets are used or expire, so anonymous callers cannot grow
+    /// the process or Redis without bound. On Redis the bound is for all instances together,
+    /// and tickets a checker is looking at in that moment (at most 1,000 per instance) are not
+    /// counted.
     pub max_open_tickets: usize,
     /// Most values the memory index remembers at once: the owners of the v4 signatures
     /// `qc_cos/config` and `cos-auth` hand to logged-in users (each kept until the signature

@@ -18,11 +18,53 @@ if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
 ";
 
+/// Open a ticket unless the schedule already holds ARGV[1] tickets (a key it holds may always
+/// be saved again). KEYS: tickets, the ticket's record. ARGV: most open tickets, key, next
+/// check ms, record JSON, record lifetime in s. Returns 1 when opened, 0 when full.
+pub(super) const OPEN: &str = r"
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) and not redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+  return 0
+end
+redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+return 1
+";
+
 /// A ticket record outlives its last scheduled check by this much, in case the checker is
 /// down for a while; the checker drops it itself after the final check.
 const TICKET_RECORD_SLACK: Duration = Duration::from_secs(24 * 3600);
 
+/// Seconds a ticket's record lives in Redis, saved at `now_ms`: past its last scheduled check
+/// by [`TICKET_RECORD_SLACK`].
+fn record_lifetime_secs(ticket: &Ticket, now_ms: i64) -> u64 {
+    let last_check_ms = ticket.next_check_ms.max(ticket.expires_ms);
+    u64::try_from(last_check_ms.saturating_sub(now_ms).max(0)).unwrap_or_default() / 1000
+        + TICKET_RECORD_SLACK.as_secs()
+}
+
 impl RedisIndex {
+    /// Open a new ticket: saved and scheduled unless the schedule holds `max_open_tickets`
+    /// tickets, counted and saved in one script (atomic on the server, one round trip, for
+    /// every instance together). Tickets a checker has claimed at that moment are off the
+    /// schedule and not counted, so the bound may be passed by at most one claim batch per
+    /// instance. `Ok(false)`: full, nothing saved.
+    pub(in crate::index) async fn open_ticket(&self, ticket: &Ticket) -> Result<bool, IndexError> {
+        let now_ms = millis(SystemTime::now());
+        let opened: i64 = self
+            .open
+            .key(self.key("tickets"))
+            .key(self.key(&format!("ticket:{}", ticket.key)))
+            .arg(self.max_open_tickets)
+            .arg(&ticket.key)
+            .arg(ticket.next_check_ms)
+            .arg(ticket.to_json())
+            .arg(record_lifetime_secs(ticket, now_ms))
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(failed)?;
+        Ok(opened == 1)
+    }
+
     /// Save `tickets` and their schedule, all in one transaction (one round trip).
     pub(in crate::index) async fn save_tickets(
         &self,
@@ -35,15 +77,10 @@ impl RedisIndex {
         let mut pipe = redis::pipe();
         pipe.atomic();
         for ticket in tickets {
-            let last_check_ms = ticket.next_check_ms.max(ticket.expires_ms);
-            let lives = u64::try_from(last_check_ms.saturating_sub(now_ms).max(0))
-                .unwrap_or_default()
-                / 1000
-                + TICKET_RECORD_SLACK.as_secs();
             pipe.set_ex(
                 self.key(&format!("ticket:{}", ticket.key)),
                 ticket.to_json(),
-                lives,
+                record_lifetime_secs(ticket, now_ms),
             )
             .zadd(self.key("tickets"), &ticket.key, ticket.next_check_ms);
         }
