@@ -20,7 +20,7 @@
 //! from the redis crate's `ConnectionManager` (one multiplexed connection that reconnects by
 //! itself), built lazily so the album starts while Redis is down.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use redis::{
     AsyncCommands, Client, Script,
@@ -55,17 +55,22 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 return 1
 ";
 
-/// The index in Redis. Cheap to clone (one shared multiplexed connection).
+/// The index in Redis. Cheap to clone (one shared multiplexed connection, shared scripts).
 #[derive(Clone)]
 pub struct RedisIndex {
     connection: ConnectionManager,
     ns: String,
+    scripts: Arc<Scripts>,
+    /// Most tickets open at once, all instances together (`index.max_open_tickets`).
+    max_open_tickets: usize,
+}
+
+/// The index's Lua scripts (each keeps its source and SHA1 for `EVALSHA`).
+struct Scripts {
     add: Script,
     remove: Script,
     claim: Script,
     open: Script,
-    /// Most tickets open at once, all instances together (`index.max_open_tickets`).
-    max_open_tickets: usize,
 }
 
 impl std::fmt::Debug for RedisIndex {
@@ -94,10 +99,12 @@ impl RedisIndex {
         Ok(Self {
             connection,
             ns,
-            add: Script::new(ADD),
-            remove: Script::new(REMOVE),
-            claim: Script::new(tickets::CLAIM),
-            open: Script::new(tickets::OPEN),
+            scripts: Arc::new(Scripts {
+                add: Script::new(ADD),
+                remove: Script::new(REMOVE),
+                claim: Script::new(tickets::CLAIM),
+                open: Script::new(tickets::OPEN),
+            }),
             max_open_tickets: crate::settings::IndexSettings::default().max_open_tickets,
         })
     }
@@ -122,7 +129,8 @@ impl RedisIndex {
     }
 
     pub(super) async fn add(&self, entry: &Entry) -> Result<(), IndexError> {
-        self.add
+        self.scripts
+            .add
             .key(self.key("photos"))
             .key(self.key("owners"))
             .arg(&entry.key)
@@ -136,7 +144,8 @@ impl RedisIndex {
     }
 
     pub(super) async fn remove(&self, key: &str) -> Result<(), IndexError> {
-        self.remove
+        self.scripts
+            .remove
             .key(self.key("photos"))
             .key(self.key("owners"))
             .arg(key)

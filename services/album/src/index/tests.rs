@@ -283,73 +283,58 @@ async fn the_memory_index_bounds_remembered_values() -> Result<(), IndexError> {
     Ok(())
 }
 
-/// The memory index opens at most `index.max_open_tickets` tickets: full, it refuses new ones
-/// (the checker still re-saves the open ones), and a dropped ticket makes room again.
-#[tokio::test]
-async fn the_memory_index_bounds_open_tickets() -> Result<(), IndexError> {
-    let index = Index::Memory(MemoryIndex::with_bounds(2, 10));
-    assert!(index.open_ticket(&ticket("t1", 10)).await?);
-    assert!(index.open_ticket(&ticket("t2", 10)).await?);
+/// `first` and `second` (two instances, or the same index twice) share a bound of two open
+/// tickets: full, they refuse a new one but save an open one again, and a dropped ticket makes
+/// room again.
+async fn check_a_bound_of_two(first: &Index, second: &Index) -> Result<(), IndexError> {
+    assert!(first.open_ticket(&ticket("t1", 10)).await?);
+    assert!(second.open_ticket(&ticket("t2", 10)).await?);
     assert!(
-        !index.open_ticket(&ticket("t3", 10)).await?,
+        !first.open_ticket(&ticket("t3", 10)).await?,
         "two of two are open"
     );
     assert_eq!(
-        index.ticket("t3").await?,
+        first.ticket("t3").await?,
         None,
         "a refused ticket is not saved"
     );
-    // Claimed for a check, a ticket is still open.
-    let claimed = index.claim_due(10, 10).await?;
-    assert_eq!(claimed.len(), 2);
-    assert!(!index.open_ticket(&ticket("t3", 10)).await?);
-    index.save_tickets(&claimed).await?;
-    assert_eq!(index.ticket("t2").await?, Some(ticket("t2", 10)));
-    index.drop_ticket("t1").await?;
     assert!(
-        index.open_ticket(&ticket("t3", 10)).await?,
+        first.open_ticket(&ticket("t2", 20)).await?,
+        "an open ticket is saved again"
+    );
+    assert_eq!(first.ticket("t2").await?, Some(ticket("t2", 20)));
+    first.drop_ticket("t1").await?;
+    assert!(
+        second.open_ticket(&ticket("t3", 10)).await?,
         "t1 was dropped"
     );
-    assert_eq!(index.ticket("t3").await?, Some(ticket("t3", 10)));
+    assert_eq!(first.ticket("t3").await?, Some(ticket("t3", 10)));
+    Ok(())
+}
+
+/// The memory index opens at most `index.max_open_tickets` tickets; one claimed for a check is
+/// still open.
+#[tokio::test]
+async fn the_memory_index_bounds_open_tickets() -> Result<(), IndexError> {
+    let index = Index::Memory(MemoryIndex::with_bounds(2, 10));
+    check_a_bound_of_two(&index, &index).await?;
+    let claimed = index.claim_due(20, 10).await?;
+    assert_eq!(claimed.len(), 2);
+    assert!(!index.open_ticket(&ticket("t4", 10)).await?);
+    index.save_tickets(&claimed).await?;
+    assert_eq!(index.ticket("t2").await?, Some(ticket("t2", 20)));
     Ok(())
 }
 
 /// The Redis index opens at most `index.max_open_tickets` tickets, for every instance
-/// together: full, it refuses new ones but saves an open one again, and a dropped ticket makes
-/// room again.
+/// together.
 #[tokio::test]
 async fn the_redis_index_bounds_open_tickets() {
     let redis = redis_index().with_max_open_tickets(2);
-    let other_instance = Index::Redis(redis.clone());
-    let index = Index::Redis(redis.clone());
-    let check = async {
-        assert!(index.open_ticket(&ticket("t1", 10)).await?);
-        assert!(other_instance.open_ticket(&ticket("t2", 10)).await?);
-        assert!(
-            !index.open_ticket(&ticket("t3", 10)).await?,
-            "two of two are open"
-        );
-        assert_eq!(
-            index.ticket("t3").await?,
-            None,
-            "a refused ticket is not saved"
-        );
-        assert!(
-            index.open_ticket(&ticket("t2", 20)).await?,
-            "an open ticket is saved again"
-        );
-        assert_eq!(index.ticket("t2").await?, Some(ticket("t2", 20)));
-        index.drop_ticket("t1").await?;
-        assert!(
-            other_instance.open_ticket(&ticket("t3", 10)).await?,
-            "t1 was dropped"
-        );
-        assert_eq!(index.ticket("t3").await?, Some(ticket("t3", 10)));
-        Ok::<_, IndexError>(())
-    }
-    .await;
+    let (one, other) = (Index::Redis(redis.clone()), Index::Redis(redis.clone()));
+    let checked = check_a_bound_of_two(&one, &other).await;
     redis.purge().await.unwrap_or_else(|e| panic!("purge: {e}"));
-    check.unwrap_or_else(|e| panic!("redis: {e}"));
+    checked.unwrap_or_else(|e| panic!("redis: {e}"));
 }
 
 /// The bound holds when many workers open tickets at once: the count and the save are one

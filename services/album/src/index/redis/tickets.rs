@@ -51,6 +51,7 @@ impl RedisIndex {
     pub(in crate::index) async fn open_ticket(&self, ticket: &Ticket) -> Result<bool, IndexError> {
         let now_ms = millis(SystemTime::now());
         let opened: i64 = self
+            .scripts
             .open
             .key(self.key("tickets"))
             .key(self.key(&format!("ticket:{}", ticket.key)))
@@ -107,6 +108,7 @@ impl RedisIndex {
     ) -> Result<Vec<Ticket>, IndexError> {
         let mut conn = self.conn();
         let keys: Vec<String> = self
+            .scripts
             .claim
             .key(self.key("tickets"))
             .arg(now_ms)
