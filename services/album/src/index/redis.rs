@@ -70,7 +70,6 @@ struct Scripts {
     add: Script,
     remove: Script,
     claim: Script,
-    open: Script,
 }
 
 impl std::fmt::Debug for RedisIndex {
@@ -103,7 +102,6 @@ impl RedisIndex {
                 add: Script::new(ADD),
                 remove: Script::new(REMOVE),
                 claim: Script::new(tickets::CLAIM),
-                open: Script::new(tickets::OPEN),
             }),
             max_open_tickets: crate::settings::IndexSettings::default().max_open_tickets,
         })
