@@ -155,9 +155,10 @@ impl Index {
 
     /// Store a new direct-upload ticket and schedule its first check, as [`Self::save_ticket`],
     /// unless the index already holds `index.max_open_tickets` open tickets: counted and saved
-    /// in one step (under one lock in memory; one script on Redis, for all instances
-    /// together, where tickets claimed by a checker at that moment are not counted), so the
-    /// bound holds under concurrency.
+    /// in one step (in memory under one lock; on Redis, for all instances together, one
+    /// transaction that saves and counts, a new key past the bound taken back at once, and
+    /// tickets a checker has claimed at that moment not counted), so the bound holds under
+    /// concurrency.
     ///
     /// `Ok(false)`: full, nothing saved.
     ///

@@ -168,8 +168,9 @@ fn failed(msg: impl Into<std::borrow::Cow<'static, str>>) -> HttpResponse {
 }
 
 /// `{"code":-1,"msg":"too many uploads in progress, try again later","data":{}}` with HTTP
-/// 503: the index is full (`index.max_open_tickets` tickets, or the memory index's
-/// `index.max_remembered` v4 owners); a new feature's refusal, not the original's (`messages::MSG_TOO_MANY_TICKETS`).
+/// 503 ([`crate::messages::MSG_TOO_MANY_TICKETS`]): the index is full (`index.max_open_tickets`
+/// tickets, or the memory index's `index.max_remembered` v4 owners); a new feature's refusal,
+/// not the original's.
 fn too_many_uploads() -> HttpResponse {
     Envelope::failed(crate::messages::MSG_TOO_MANY_TICKETS, Empty {})
         .into_response(StatusCode::SERVICE_UNAVAILABLE)

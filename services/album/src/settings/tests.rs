@@ -68,7 +68,7 @@ fn auth_modes_and_the_redis_index_are_read() -> Result<(), ConfigError> {
 }
 
 #[test]
-fn the_memory_index_bounds_are_read_and_must_be_positive() -> Result<(), ConfigError> {
+fn the_index_bounds_are_read_and_must_be_positive() -> Result<(), ConfigError> {
     let defaults = Settings::load_from(&[])?;
     assert_eq!(defaults.index.max_open_tickets, 100_000);
     assert_eq!(defaults.index.max_remembered, 100_000);
