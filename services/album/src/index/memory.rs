@@ -243,6 +243,12 @@ impl MemoryIndex {
         if once.contains_key(id) {
             return Ok(false);
         }
+        if once.len() >= self.max_remembered {
+            return Err(IndexError(format!(
+                "{} one-time ids are held (index.max_remembered)",
+                once.len()
+            )));
+        }
         let until = now + ttl;
         once.insert(id.to_owned(), until);
         once_expiry.insert((until, id.to_owned()));

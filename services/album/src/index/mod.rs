@@ -224,7 +224,9 @@ impl Index {
     /// Record a one-time use of `id` for `ttl`; `true` on the first use, `false` after.
     ///
     /// # Errors
-    /// [`IndexError`] when the store does not answer.
+    /// [`IndexError`] when the store does not answer, or when the memory index already holds
+    /// `index.max_remembered` ids and `id` is new (the v4 upload then answers its store
+    /// failure) until some expire.
     pub async fn use_once(&self, id: &str, ttl: Duration) -> Result<bool, IndexError> {
         delegate!(self, index => index.use_once(id, ttl))
     }

@@ -283,6 +283,23 @@ async fn the_memory_index_bounds_remembered_values() -> Result<(), IndexError> {
     Ok(())
 }
 
+/// The memory index holds at most `index.max_remembered` one-time ids: full, a new id is an
+/// error (a used one is still refused as used), and an expired id makes room again.
+#[tokio::test(start_paused = true)]
+async fn the_memory_index_bounds_one_time_ids() -> Result<(), IndexError> {
+    let index = Index::Memory(MemoryIndex::with_bounds(10, 1));
+    let minute = Duration::from_secs(60);
+    assert!(index.use_once("once-a", minute).await?);
+    assert!(
+        index.use_once("once-b", minute).await.is_err(),
+        "one of one is held"
+    );
+    assert!(!index.use_once("once-a", minute).await?, "still used once");
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert!(index.use_once("once-b", minute).await?, "once-a expired");
+    Ok(())
+}
+
 /// `first` and `second` (two instances, or the same index twice) share a bound of two open
 /// tickets: full, they refuse a new one but save an open one again, and a dropped ticket makes
 /// room again.

@@ -56,11 +56,14 @@ pub struct IndexSettings {
     /// and tickets a checker is looking at in that moment (at most 1,000 per instance) are not
     /// counted.
     pub max_open_tickets: usize,
-    /// Most values the memory index remembers at once: the owners of the v4 signatures
-    /// `qc_cos/config` and `cos-auth` hand to logged-in users (each kept until the signature
-    /// expires: `v4.sign_expires_secs`, `v4.once_ttl_secs`). Full, those routes answer a
-    /// logged-in caller 503 with the failure envelope until some expire, so one login cannot
-    /// grow the process without bound. The Redis index is bounded by Redis's own `maxmemory`.
+    /// Most values of each kind the memory index remembers at once: the owners of the v4
+    /// signatures `qc_cos/config` and `cos-auth` hand to logged-in users (each kept until the
+    /// signature expires: `v4.sign_expires_secs`, `v4.once_ttl_secs`), and the one-time v4
+    /// signatures already used (each kept `v4.once_ttl_secs`). Full, those routes answer a
+    /// logged-in caller 503 with the failure envelope, and a v4 upload with a new one-time
+    /// signature its store failure (503, `-181`), until some expire, so neither one login nor
+    /// a stream of uploads can grow the process without bound. The Redis index keeps them as
+    /// keys with a TTL, bounded by Redis's own `maxmemory`.
     pub max_remembered: usize,
 }
 
