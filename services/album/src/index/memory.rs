@@ -22,36 +22,65 @@ struct State {
     tickets: HashMap<String, Ticket>,
     /// `(next_check_ms, key)` of the scheduled tickets.
     schedule: BTreeSet<(i64, String)>,
-    /// One-time ids and when they may be forgotten.
-    once: HashMap<String, Instant>,
-    /// `(until, id)` of `once`, soonest first: each call forgets only what has expired, so a
-    /// call costs O(log n) however many ids are held (a scan of all of them made the v4 sign
-    /// routes slower with every signature issued).
-    once_expiry: BTreeSet<(Instant, String)>,
-    /// Remembered values and when they are forgotten.
-    notes: HashMap<String, (String, Instant)>,
-    /// `(until, id)` of `notes`, soonest first (as `once_expiry`); an id remembered again
-    /// keeps its older pair here, which is skipped when it comes due.
-    notes_expiry: BTreeSet<(Instant, String)>,
+    /// One-time ids used.
+    once: Expiring<()>,
+    /// Remembered values.
+    notes: Expiring<String>,
 }
 
-/// Forget the ids of `expiry` that are due at `now` from `held`, keeping an id whose
-/// current deadline (`until_of`) was moved past `now` since.
-fn forget_due<V>(
-    expiry: &mut BTreeSet<(Instant, String)>,
-    held: &mut HashMap<String, V>,
-    until_of: impl Fn(&V) -> Instant,
-    now: Instant,
-) {
-    while let Some(first) = expiry.first()
-        && first.0 <= now
-    {
-        let Some((_, id)) = expiry.pop_first() else {
-            break;
-        };
-        if held.get(&id).is_some_and(|value| until_of(value) <= now) {
-            held.remove(&id);
+/// Values by id, each until its deadline, forgotten as deadlines pass.
+#[derive(Debug)]
+struct Expiring<V> {
+    held: HashMap<String, (V, Instant)>,
+    /// `(until, id)`, soonest first: each call forgets only what has expired, so a call costs
+    /// O(log n) however many ids are held (a scan of all of them made the v4 sign routes
+    /// slower with every signature issued). An id stored again keeps its older pair here,
+    /// which is skipped when it comes due.
+    expiry: BTreeSet<(Instant, String)>,
+}
+
+impl<V> Default for Expiring<V> {
+    fn default() -> Self {
+        Self {
+            held: HashMap::new(),
+            expiry: BTreeSet::new(),
         }
+    }
+}
+
+impl<V> Expiring<V> {
+    /// Forget the ids due at `now`, keeping one whose deadline was moved past `now` since.
+    fn forget_due(&mut self, now: Instant) {
+        while let Some(first) = self.expiry.first()
+            && first.0 <= now
+        {
+            let Some((_, id)) = self.expiry.pop_first() else {
+                break;
+            };
+            if self.held.get(&id).is_some_and(|(_, until)| *until <= now) {
+                self.held.remove(&id);
+            }
+        }
+    }
+
+    /// Whether `id` may be stored with at most `max` ids held: it is held already, or there
+    /// is room for one more.
+    fn has_room_for(&self, id: &str, max: usize) -> bool {
+        self.held.len() < max || self.held.contains_key(id)
+    }
+
+    /// Store `value` under `id` until `until`, replacing what `id` held.
+    fn insert(&mut self, id: &str, value: V, until: Instant) {
+        self.held.insert(id.to_owned(), (value, until));
+        self.expiry.insert((until, id.to_owned()));
+    }
+
+    /// The value of `id`, unless its deadline has passed at `now`.
+    fn live(&self, id: &str, now: Instant) -> Option<&V> {
+        self.held
+            .get(id)
+            .filter(|(_, until)| *until > now)
+            .map(|(value, _)| value)
     }
 }
 
@@ -235,23 +264,18 @@ impl MemoryIndex {
 
     pub(super) async fn use_once(&self, id: &str, ttl: Duration) -> Result<bool, IndexError> {
         let now = Instant::now();
-        let mut state = self.state();
-        let State {
-            once, once_expiry, ..
-        } = &mut *state;
-        forget_due(once_expiry, once, |until| *until, now);
-        if once.contains_key(id) {
+        let once = &mut self.state().once;
+        once.forget_due(now);
+        if once.held.contains_key(id) {
             return Ok(false);
         }
-        if once.len() >= self.max_remembered {
+        if !once.has_room_for(id, self.max_remembered) {
             return Err(IndexError(format!(
                 "{} one-time ids are held (index.max_remembered)",
-                once.len()
+                once.held.len()
             )));
         }
-        let until = now + ttl;
-        once.insert(id.to_owned(), until);
-        once_expiry.insert((until, id.to_owned()));
+        once.insert(id, (), now + ttl);
         Ok(true)
     }
 }
@@ -264,19 +288,12 @@ impl MemoryIndex {
         ttl: Duration,
     ) -> Result<bool, IndexError> {
         let now = Instant::now();
-        let mut state = self.state();
-        let State {
-            notes,
-            notes_expiry,
-            ..
-        } = &mut *state;
-        forget_due(notes_expiry, notes, |(_, until)| *until, now);
-        if notes.len() >= self.max_remembered && !notes.contains_key(id) {
+        let notes = &mut self.state().notes;
+        notes.forget_due(now);
+        if !notes.has_room_for(id, self.max_remembered) {
             return Ok(false);
         }
-        let until = now + ttl;
-        notes.insert(id.to_owned(), (value.to_owned(), until));
-        notes_expiry.insert((until, id.to_owned()));
+        notes.insert(id, value.to_owned(), now + ttl);
         Ok(true)
     }
 
@@ -285,17 +302,12 @@ impl MemoryIndex {
     #[cfg(test)]
     pub(super) fn held(&self) -> (usize, usize) {
         let state = self.state();
-        (state.once.len(), state.notes.len())
+        (state.once.held.len(), state.notes.held.len())
     }
 
     pub(super) async fn recall(&self, id: &str) -> Result<Option<String>, IndexError> {
         let now = Instant::now();
-        Ok(self
-            .state()
-            .notes
-            .get(id)
-            .filter(|(_, until)| *until > now)
-            .map(|(value, _)| value.clone()))
+        Ok(self.state().notes.live(id, now).cloned())
     }
 }
 
